@@ -1,0 +1,1 @@
+"""ML-Agents trainers: environment management, PPO and SAC, mlagents-learn."""
