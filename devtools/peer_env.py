@@ -28,33 +28,48 @@ def _python(env_dir: Path) -> Path:
     return env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 
 
-def peer_python() -> Path:
-    """Path of the peer's interpreter, building its virtual environment if needed."""
-    marker = PEER_DIR / "ready.json"
-    PEER_DIR.parent.mkdir(parents=True, exist_ok=True)
+def peer_python(base_python: str | None = None) -> Path:
+    """Path of the peer's interpreter, building its virtual environment if needed.
+
+    base_python builds the environment from another interpreter (in a folder of its own);
+    by default it is built from the interpreter running this code.
+    """
+    env_dir = PEER_DIR
+    if base_python is not None:
+        env_dir = PEER_DIR.with_name(f"{PEER_DIR.name}-{Path(base_python).name}")
+    marker = env_dir / "ready.json"
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
     # A lock, so that parallel test workers build the environment once.
-    with open(PEER_DIR.parent / (PEER_DIR.name + ".lock"), "w") as lock:
+    with open(env_dir.parent / (env_dir.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists() and json.loads(marker.read_text()) == PEER_REQUIREMENTS:
-            return _python(PEER_DIR)
-        venv.EnvBuilder(clear=True, with_pip=True).create(PEER_DIR)
-        result = subprocess.run(
-            [str(_python(PEER_DIR)), "-m", "pip", "install", "--quiet", *PEER_REQUIREMENTS],
-            capture_output=True,
-            text=True,
+            return _python(env_dir)
+        if base_python is None:
+            venv.EnvBuilder(clear=True, with_pip=True).create(env_dir)
+        else:
+            _run_or_fail([base_python, "-m", "venv", "--clear", str(env_dir)], env_dir)
+        _run_or_fail(
+            [str(_python(env_dir)), "-m", "pip", "install", "--quiet", *PEER_REQUIREMENTS], env_dir
         )
-        if result.returncode != 0:
-            raise PeerUnavailable(
-                f"pip could not install {PEER_REQUIREMENTS} into {PEER_DIR}:\n{result.stderr[-4000:]}"
-            )
         marker.write_text(json.dumps(PEER_REQUIREMENTS))
-    return _python(PEER_DIR)
+    return _python(env_dir)
 
 
-def run_peer(script: Path | str, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def _run_or_fail(command: list[str], env_dir: Path) -> None:
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PeerUnavailable(
+            f"Could not build the peer environment {env_dir} ({' '.join(command)}):\n"
+            f"{result.stderr[-4000:]}"
+        )
+
+
+def run_peer(
+    script: Path | str, *args: str, timeout: float = 600, base_python: str | None = None
+) -> subprocess.CompletedProcess:
     """Run a Python file with the peer's interpreter; raise with its stderr if it fails."""
     result = subprocess.run(
-        [str(peer_python()), str(script), *args],
+        [str(peer_python(base_python)), str(script), *args],
         capture_output=True,
         text=True,
         timeout=timeout,

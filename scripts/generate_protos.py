@@ -54,7 +54,9 @@ def generated_files(root: Path) -> dict[str, Path]:
 def differences(expected_root: Path, actual_root: Path) -> list[str]:
     expected, actual = generated_files(expected_root), generated_files(actual_root)
     problems = [f"missing: {name}" for name in sorted(expected.keys() - actual.keys())]
-    problems += [f"not generated from any source: {name}" for name in sorted(actual.keys() - expected.keys())]
+    problems += [
+        f"not generated from any source: {name}" for name in sorted(actual.keys() - expected.keys())
+    ]
     problems += [
         f"differs from its source: {name}"
         for name in sorted(expected.keys() & actual.keys())

@@ -1,0 +1,215 @@
+"""Observations between ObservationProto and numpy: one batch array per observation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+from math import prod
+
+import numpy as np
+
+from mlagents_envs.base_env import ObservationSpec
+from mlagents_envs.codec.png import decode_pngs, encode_image
+from mlagents_envs.communicator_objects.observation_pb2 import (
+    NONE,
+    PNG,
+    ObservationProto,
+)
+from mlagents_envs.exception import UnityObservationException
+
+
+def decode_observations(
+    protos: Sequence[ObservationProto], spec: ObservationSpec, agent_ids: Sequence[int]
+) -> np.ndarray:
+    """The observation of every agent as one float32 array (n_agents, *spec.shape).
+
+    protos[i] is the observation of agent agent_ids[i]; the ids only serve error messages.
+    """
+    if not protos:
+        return np.zeros((0, *spec.shape), dtype=np.float32)
+    batch = _packed_floats(protos, spec)
+    if batch is None:
+        batch = _decode_general(protos, spec, agent_ids)
+    if batch.dtype == np.float32 and not np.isfinite(batch).all():
+        rows = np.unique(np.nonzero(~np.isfinite(batch.reshape(len(protos), -1)))[0])
+        raise UnityObservationException(
+            f"Observation {spec.name!r} holds NaN or infinite values for agents "
+            f"{[agent_ids[r] for r in rows[:10]]}. Check the sensor that produces it."
+        )
+    return batch
+
+
+def _decode_general(
+    protos: Sequence[ObservationProto], spec: ObservationSpec, agent_ids: Sequence[int]
+) -> np.ndarray:
+    compressions = {p.compression_type for p in protos}
+    compression = protos[0].compression_type
+    if len(compressions) > 1:
+        raise UnityObservationException(
+            f"Observation {spec.name!r} mixes compressed and uncompressed data across agents."
+        )
+    if compression == PNG:
+        return _decode_images(protos, spec, agent_ids)
+    if compression != NONE:
+        raise UnityObservationException(
+            f"Observation {spec.name!r} uses unknown compression type {compression}."
+        )
+    return _decode_floats(protos, spec, agent_ids)
+
+
+def _packed_floats(protos: Sequence[ObservationProto], spec: ObservationSpec) -> np.ndarray | None:
+    """The fast path for float observations, or None when it does not apply.
+
+    Packed float32 values serialize as their raw little-endian bytes. Re-serializing each
+    agent's observation (one C call) and viewing the bytes with numpy avoids creating a
+    Python float per value. The observations of one sensor differ only in their values, so
+    every record must be byte-identical to the first agent's outside the value block: that
+    also checks each agent's shape, name and properties.
+    """
+    size = prod(spec.shape)
+    first = protos[0]
+    if not size or first.WhichOneof("observation_data") != "float_data":
+        return None
+    if tuple(first.shape) != spec.shape or len(first.float_data.data) != size:
+        return None
+    start = _value_offset(first, size)
+    if start is None:
+        return None
+    records = [p.SerializeToString() for p in protos]
+    record_size = len(records[0])
+    if set(map(len, records)) != {record_size}:
+        return None
+    table = np.frombuffer(b"".join(records), dtype=np.uint8).reshape(len(protos), record_size)
+    end = start + 4 * size
+    if not (
+        (table[:, :start] == table[0, :start]).all() and (table[:, end:] == table[0, end:]).all()
+    ):
+        return None
+    values = np.ascontiguousarray(table[:, start:end]).view("<f4")
+    return values.astype(np.float32, copy=False).reshape((len(protos), *spec.shape))
+
+
+# Bytes that no tag, length or shape varint before the values can produce.
+_MARKER = bytes([0xA7, 0xFE, 0x5E, 0x81])
+
+
+def _value_offset(proto: ObservationProto, size: int) -> int | None:
+    """Where the float values start in proto's serialized bytes."""
+    probe = ObservationProto()
+    probe.CopyFrom(proto)
+    del probe.float_data.data[:]
+    probe.float_data.data.extend(np.frombuffer(_MARKER * size, dtype="<f4").tolist())
+    at = probe.SerializeToString().find(_MARKER * size)
+    return None if at < 0 else at
+
+
+def _decode_floats(
+    protos: Sequence[ObservationProto], spec: ObservationSpec, agent_ids: Sequence[int]
+) -> np.ndarray:
+    size = prod(spec.shape)
+    data = [p.float_data.data for p in protos]
+    lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
+    if (lengths != size).any():
+        row = int(np.flatnonzero(lengths != size)[0])
+        raise UnityObservationException(
+            f"Observation {spec.name!r} of agent {agent_ids[row]} holds {lengths[row]} values "
+            f"but its spec has shape {spec.shape} ({size} values)."
+        )
+    flat = np.fromiter(chain.from_iterable(data), dtype=np.float32, count=size * len(data))
+    return flat.reshape((len(data), *spec.shape))
+
+
+def _decode_images(
+    protos: Sequence[ObservationProto], spec: ObservationSpec, agent_ids: Sequence[int]
+) -> np.ndarray:
+    if len(spec.shape) != 3:
+        raise UnityObservationException(
+            f"Observation {spec.name!r} is PNG-compressed but its spec shape {spec.shape} is "
+            "not (height, width, channels)."
+        )
+    mapping = list(protos[0].compressed_channel_mapping)
+    first = decode_pngs(protos[0].compressed_data)
+    # Decoded once into one uint8 batch, converted to float32 once at the end.
+    raw = np.empty((len(protos), *first.shape), dtype=np.uint8)
+    raw[0] = first
+    for row in range(1, len(protos)):
+        proto = protos[row]
+        if proto.compressed_channel_mapping != protos[0].compressed_channel_mapping:
+            raise UnityObservationException(
+                f"Observation {spec.name!r} of agent {agent_ids[row]} has channel mapping "
+                f"{list(proto.compressed_channel_mapping)}, unlike agent {agent_ids[0]}'s "
+                f"{mapping}."
+            )
+        pixels = decode_pngs(proto.compressed_data)
+        if pixels.shape != first.shape:
+            raise UnityObservationException(
+                f"Observation {spec.name!r} of agent {agent_ids[row]} decodes to "
+                f"{pixels.shape}, unlike agent {agent_ids[0]}'s {first.shape}."
+            )
+        raw[row] = pixels
+    batch = _select_channels(raw, spec, mapping)
+    if batch.shape[1:] != spec.shape:
+        raise UnityObservationException(
+            f"Observation {spec.name!r} decodes to shape {batch.shape[1:]} but its spec has "
+            f"shape {spec.shape}."
+        )
+    return batch
+
+
+def _select_channels(raw: np.ndarray, spec: ObservationSpec, mapping: list[int]) -> np.ndarray:
+    """Turn decoded PNG channels (n, h, w, c) into the observation's channels, in [0, 1]."""
+    decoded = raw.shape[-1]
+    if mapping:
+        if len(mapping) != decoded:
+            raise UnityObservationException(
+                f"Observation {spec.name!r} has a channel mapping of {len(mapping)} entries for "
+                f"{decoded} decoded channels."
+            )
+        targets = np.asarray(mapping)
+        outputs = int(targets.max()) + 1 if (targets >= 0).any() else 0
+        # Channels mapped to the same output are averaged; -1 drops a channel.
+        weights = np.zeros((decoded, outputs), dtype=np.float32)
+        kept = np.flatnonzero(targets >= 0)
+        weights[kept, targets[kept]] = 1.0
+        counts = weights.sum(axis=0)
+        if (counts == 0).any():
+            raise UnityObservationException(
+                f"Observation {spec.name!r} has a channel mapping {mapping} that leaves output "
+                f"channels {np.flatnonzero(counts == 0).tolist()} without a source."
+            )
+        weights /= 255.0 * counts
+        return raw @ weights
+    expected = spec.shape[-1]
+    if expected == 1 and decoded >= 3:
+        # One channel expected from a colour PNG: the mean of red, green and blue.
+        return raw[..., :3].mean(axis=-1, dtype=np.float32)[..., None] / np.float32(255.0)
+    if decoded < expected:
+        raise UnityObservationException(
+            f"Observation {spec.name!r} decodes to {decoded} channels but its spec has shape "
+            f"{spec.shape}."
+        )
+    return raw[..., :expected].astype(np.float32) / np.float32(255.0)
+
+
+def encode_observation(
+    value: np.ndarray, spec: ObservationSpec, compressed: bool = False
+) -> ObservationProto:
+    """One agent's observation (shape spec.shape) as an ObservationProto.
+
+    compressed sends a (height, width, channels) image as PNGs with values clipped to [0, 1].
+    """
+    proto = ObservationProto(
+        shape=spec.shape,
+        dimension_properties=[int(p) for p in spec.dimension_property],
+        observation_type=spec.observation_type.value,  # type: ignore[arg-type]
+        name=spec.name,
+    )
+    if compressed:
+        data, mapping = encode_image(value)
+        proto.compression_type = PNG
+        proto.compressed_data = data
+        proto.compressed_channel_mapping.extend(mapping)
+    else:
+        proto.compression_type = NONE
+        proto.float_data.data.extend(value.ravel().tolist())
+    return proto

@@ -1,0 +1,55 @@
+"""Conversion between protocol messages and the data model, under the import path that
+existing scripts use (`from mlagents_envs.rpc_utils import steps_from_proto`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlagents_envs.base_env import DimensionProperty, ObservationSpec, ObservationType
+from mlagents_envs.codec import (
+    action_spec_from_proto,
+    actions_from_proto,
+    actions_to_proto,
+    behavior_spec_from_proto,
+    behavior_spec_to_proto,
+    decode_observations,
+    encode_observation,
+    observation_spec_from_proto,
+    steps_from_proto,
+    steps_to_proto,
+)
+from mlagents_envs.codec.observations import _select_channels
+from mlagents_envs.codec.png import decode_pngs, split_pngs
+
+
+def process_pixels(
+    image_bytes: bytes, expected_channels: int, mappings: list[int] | None = None
+) -> np.ndarray:
+    """One PNG-compressed observation (possibly several concatenated PNGs) as a float32
+    (height, width, channels) array in [0, 1].
+    """
+    raw = decode_pngs(image_bytes)
+    spec = ObservationSpec(
+        (*raw.shape[:2], expected_channels),
+        (DimensionProperty.UNSPECIFIED,) * 3,
+        ObservationType.DEFAULT,
+        "pixels",
+    )
+    return _select_channels(raw[None], spec, list(mappings or []))[0]
+
+
+__all__ = [
+    "action_spec_from_proto",
+    "actions_from_proto",
+    "actions_to_proto",
+    "behavior_spec_from_proto",
+    "behavior_spec_to_proto",
+    "decode_observations",
+    "encode_observation",
+    "observation_spec_from_proto",
+    "process_pixels",
+    "split_pngs",
+    "steps_from_proto",
+    "steps_to_proto",
+]
