@@ -167,22 +167,23 @@ def _select_channels(raw: np.ndarray, spec: ObservationSpec, mapping: list[int])
             )
         targets = np.asarray(mapping)
         outputs = int(targets.max()) + 1 if (targets >= 0).any() else 0
-        # Channels mapped to the same output are averaged; -1 drops a channel.
-        weights = np.zeros((decoded, outputs), dtype=np.float32)
-        kept = np.flatnonzero(targets >= 0)
-        weights[kept, targets[kept]] = 1.0
-        counts = weights.sum(axis=0)
-        if (counts == 0).any():
+        sources = [np.flatnonzero(targets == j) for j in range(outputs)]
+        empty = [j for j, s in enumerate(sources) if len(s) == 0]
+        if empty:
             raise UnityObservationException(
                 f"Observation {spec.name!r} has a channel mapping {mapping} that leaves output "
-                f"channels {np.flatnonzero(counts == 0).tolist()} without a source."
+                f"channels {empty} without a source."
             )
-        weights /= 255.0 * counts
-        return raw @ weights
+        scaled = raw.astype(np.float32) / np.float32(255.0)
+        if all(len(s) == 1 for s in sources):
+            return scaled[..., [int(s[0]) for s in sources]]
+        # Channels mapped to the same output are averaged.
+        return np.stack([scaled[..., s].mean(axis=-1) for s in sources], axis=-1)
     expected = spec.shape[-1]
     if expected == 1 and decoded >= 3:
         # One channel expected from a colour PNG: the mean of red, green and blue.
-        return raw[..., :3].mean(axis=-1, dtype=np.float32)[..., None] / np.float32(255.0)
+        scaled = raw[..., :3].astype(np.float32) / np.float32(255.0)
+        return scaled.mean(axis=-1, keepdims=True)
     if decoded < expected:
         raise UnityObservationException(
             f"Observation {spec.name!r} decodes to {decoded} channels but its spec has shape "
