@@ -124,11 +124,13 @@ class DecisionSteps(_AgentBatch, Mapping[AgentId, DecisionStep]):
     @staticmethod
     def empty(spec: BehaviorSpec) -> DecisionSteps:
         """A DecisionSteps with no agents, with arrays shaped for the given spec."""
+        branches = spec.action_spec.discrete_branches
         return DecisionSteps(
             obs=_empty_observations(spec),
             reward=np.zeros(0, dtype=np.float32),
             agent_id=np.zeros(0, dtype=np.int32),
-            action_mask=None,
+            # Like decoded steps: one mask per branch when there are discrete actions.
+            action_mask=[np.zeros((0, b), dtype=bool) for b in branches] if branches else None,
             group_id=np.zeros(0, dtype=np.int32),
             group_reward=np.zeros(0, dtype=np.float32),
         )
@@ -193,11 +195,12 @@ class ActionTuple:
     n_agents, even when one of the sizes is 0.
     """
 
-    __slots__ = ("_continuous", "_discrete")
+    __slots__ = ("_continuous", "_discrete", "_given")
 
     def __init__(self, continuous: Any = None, discrete: Any = None) -> None:
         self._continuous = _empty_part(np.float32)
         self._discrete = _empty_part(np.int32)
+        self._given: set[str] = set()
         if continuous is not None:
             self.add_continuous(continuous)
         if discrete is not None:
@@ -224,20 +227,23 @@ class ActionTuple:
                 f"Continuous actions must be real numbers, got an array of dtype {array.dtype}. "
                 "Pass a float32 array of shape (n_agents, continuous_size)."
             )
-        self._continuous = array.astype(np.float32, copy=False)
-        self._match_agent_counts("continuous")
+        self._set("continuous", array.astype(np.float32, copy=False))
 
     def add_discrete(self, discrete: Any) -> None:
         """Set the discrete part: a 2-D array of integers, stored as int32."""
         array = _as_action_array(discrete, "discrete")
         if array.dtype.kind == "f":
-            # Integral floats are common (actions from a float policy output); fractions are
-            # a bug that silent truncation would hide.
-            if not np.array_equal(array, np.round(array)):
+            # Checked in float64, where every int32 is exact and no comparison overflows.
+            wide = array.astype(np.float64)
+            # Integral floats are common (a float policy output); fractions are a bug that
+            # silent truncation would hide.
+            fractional = ~np.isfinite(wide) | (wide != np.round(wide))
+            if fractional.any():
                 raise UnityActionException(
-                    "Discrete actions must be whole numbers, got fractional values "
-                    f"{array[array != np.round(array)][:5].tolist()}. Pass an int32 array."
+                    "Discrete actions must be whole numbers, got "
+                    f"{wide[fractional][:5].tolist()}. Pass an int32 array."
                 )
+            array = wide
         elif array.dtype.kind not in "iu":
             raise UnityActionException(
                 f"Discrete actions must be integers, got an array of dtype {array.dtype}. "
@@ -248,24 +254,27 @@ class ActionTuple:
             raise UnityActionException(
                 f"Discrete actions must fit in int32, got values in [{array.min()}, {array.max()}]."
             )
-        self._discrete = array.astype(np.int32, copy=False)
-        self._match_agent_counts("discrete")
+        self._set("discrete", array.astype(np.int32, copy=False))
 
-    def _match_agent_counts(self, just_set: str) -> None:
-        other = self._discrete if just_set == "continuous" else self._continuous
-        mine = self._continuous if just_set == "continuous" else self._discrete
-        if other.shape[1] == 0 and other.shape[0] != mine.shape[0]:
-            # The other part is absent: give it this part's agent count.
-            empty = np.zeros((mine.shape[0], 0), dtype=other.dtype)
-            if just_set == "continuous":
-                self._discrete = empty
-            else:
-                self._continuous = empty
-        elif other.shape[0] != mine.shape[0]:
-            raise UnityActionException(
-                f"The continuous part has {self._continuous.shape[0]} agents but the discrete "
-                f"part has {self._discrete.shape[0]}; both must have one row per agent."
-            )
+    def _set(self, part: str, array: np.ndarray) -> None:
+        """Store one part once it agrees with the other; a refused part changes nothing."""
+        other = "discrete" if part == "continuous" else "continuous"
+        other_array = self._discrete if other == "discrete" else self._continuous
+        if other in self._given:
+            if other_array.shape[0] != array.shape[0]:
+                rows = {part: array.shape[0], other: other_array.shape[0]}
+                raise UnityActionException(
+                    f"The continuous part has {rows['continuous']} agents but the discrete "
+                    f"part has {rows['discrete']}; both must have one row per agent."
+                )
+        else:
+            # The other part was never given: it has this part's agents and no columns.
+            other_array = np.zeros((array.shape[0], 0), dtype=other_array.dtype)
+        if part == "continuous":
+            self._continuous, self._discrete = array, other_array
+        else:
+            self._discrete, self._continuous = array, other_array
+        self._given.add(part)
 
     @property
     def n_agents(self) -> int:
@@ -324,11 +333,13 @@ class ActionSpec(NamedTuple):
         discrete branch uniform over its values. Pass rng for reproducible draws.
         """
         rng = np.random.default_rng() if rng is None else rng
-        continuous = rng.uniform(-1.0, 1.0, size=(n_agents, self.continuous_size))
+        # Drawn in float32, so that rounding cannot reach 1.0.
+        unit = rng.random((n_agents, self.continuous_size), dtype=np.float32)
+        continuous = unit * np.float32(2.0) - np.float32(1.0)
         discrete = np.zeros((n_agents, self.discrete_size), dtype=np.int32)
         for branch, size in enumerate(self.discrete_branches):
             discrete[:, branch] = rng.integers(0, size, size=n_agents)
-        return ActionTuple(continuous.astype(np.float32), discrete)
+        return ActionTuple(continuous, discrete)
 
     @staticmethod
     def create_continuous(continuous_size: int) -> ActionSpec:
