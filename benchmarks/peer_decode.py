@@ -46,4 +46,5 @@ def main() -> None:
     print(json.dumps({"protobuf": api_implementation.Type(), "results": results}))
 
 
-main()
+if __name__ == "__main__":
+    main()

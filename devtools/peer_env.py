@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +43,8 @@ def peer_python(base_python: str | None = None) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists() and json.loads(marker.read_text()) == PEER_REQUIREMENTS:
             return _python(env_dir)
-        if base_python is None:
-            venv.EnvBuilder(clear=True, with_pip=True).create(env_dir)
-        else:
-            _run_or_fail([base_python, "-m", "venv", "--clear", str(env_dir)], env_dir)
+        base = base_python or sys.executable
+        _run_or_fail([base, "-m", "venv", "--clear", str(env_dir)], env_dir)
         _run_or_fail(
             [str(_python(env_dir)), "-m", "pip", "install", "--quiet", *PEER_REQUIREMENTS], env_dir
         )

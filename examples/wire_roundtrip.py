@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import time
-import uuid
 
 import numpy as np
 
@@ -43,13 +42,13 @@ from mlagents_envs.side_channel.framing import encode_frame, iter_frames
 from mlagents_envs.side_channel.outgoing_message import OutgoingMessage
 from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_envs.side_channel.stats_side_channel import (
+    STATS_SIDE_CHANNEL_ID,
     StatsAggregationMethod,
     StatsSideChannel,
 )
 
 BEHAVIOR = "LineWalker?team=0"
 SIZE = 20  # positions on the line
-STATS_ID = uuid.UUID("a1d8f7b7-cec8-50f9-b78b-d3e165a78520")
 SPEC = BehaviorSpec(
     [
         ObservationSpec((SIZE,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "position"),
@@ -125,7 +124,7 @@ class LineWalkers:
             msg.write_string("Environment/Episode Return")
             msg.write_float32(value)
             msg.write_int32(StatsAggregationMethod.AVERAGE.value)
-            frames += encode_frame(STATS_ID, msg.buffer)
+            frames += encode_frame(STATS_SIDE_CHANNEL_ID, msg.buffer)
         self.finished_returns.clear()
         return frames
 
@@ -156,6 +155,8 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if args.steps < 1 or args.agents < 1:
+        parser.error("--steps and --agents must be at least 1")
 
     env = LineWalkers(args.agents, args.seed)
     stats = StatsSideChannel()

@@ -6,7 +6,7 @@ VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 
 find_python() {
-    for candidate in "${PYTHON:-}" python3 python; do
+    for candidate in "${PYTHON:-}" python3 python3.13 python3.12 python3.11 python3.10 python; do
         if [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 &&
             "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
             echo "$candidate"
@@ -17,10 +17,19 @@ find_python() {
     return 1
 }
 
-stamp="$(cat "$ROOT/pyproject.toml" | cksum | cut -d' ' -f1)"
+stamp="$(cksum < "$ROOT/pyproject.toml" | cut -d' ' -f1)"
 if [ ! -x "$PY" ] || [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$stamp" ]; then
     echo "Setting up $VENV (first run, or pyproject.toml changed)..."
-    [ -x "$PY" ] || "$(find_python)" -m venv "$VENV"
+    # A venv left half-made (for example without pip) is made again from scratch.
+    if ! "$PY" -m pip --version >/dev/null 2>&1; then
+        base="$(find_python)"
+        if ! "$base" -m venv --clear "$VENV"; then
+            rm -rf "$VENV"
+            echo "Could not create $VENV with $base: install its venv module" \
+                "(on Debian or Ubuntu: apt-get install python3-venv)." >&2
+            exit 1
+        fi
+    fi
     "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$PY" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]"
     echo "$stamp" > "$VENV/.installed"

@@ -289,7 +289,13 @@ def _empty_part(dtype: type) -> np.ndarray:
 
 
 def _as_action_array(value: Any, part: str) -> np.ndarray:
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # ragged nested lists
+        raise UnityActionException(
+            f"The {part} actions are not a rectangular array ({error}). Pass an array of "
+            f"shape (n_agents, {part}_size)."
+        ) from error
     if array.ndim != 2:
         raise UnityActionException(
             f"The {part} actions must be a 2-D array (n_agents, {part}_size), got shape "
@@ -400,6 +406,10 @@ class ActionSpec(NamedTuple):
                     f"values must be in [0, {sizes[branch] - 1}]."
                 )
         return actions
+
+    def _validate_action(self, actions: ActionTuple, n_agents: int, name: str) -> ActionTuple:
+        """validate_action under the name ML-Agents' own code calls it by."""
+        return self.validate_action(actions, n_agents, name)
 
 
 class DimensionProperty(IntFlag):

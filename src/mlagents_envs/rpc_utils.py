@@ -19,7 +19,7 @@ from mlagents_envs.codec import (
     steps_from_proto,
     steps_to_proto,
 )
-from mlagents_envs.codec.observations import _select_channels
+from mlagents_envs.codec.observations import select_channels
 from mlagents_envs.codec.png import decode_pngs, split_pngs
 
 
@@ -36,7 +36,7 @@ def process_pixels(
         ObservationType.DEFAULT,
         "pixels",
     )
-    return _select_channels(raw[None], spec, list(mappings or []))[0]
+    return select_channels(raw[None], spec, list(mappings or []))[0]
 
 
 __all__ = [

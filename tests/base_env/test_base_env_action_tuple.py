@@ -276,3 +276,9 @@ def test_repr_shows_both_parts():
     assert text.startswith("ActionTuple(")
     assert "0.5" in text
     assert "7" in text
+
+
+@pytest.mark.parametrize("part", ["continuous", "discrete"])
+def test_ragged_nested_lists_are_refused(part):
+    with pytest.raises(UnityActionException, match="not a rectangular array"):
+        ActionTuple(**{part: [[1, 2], [3]]})

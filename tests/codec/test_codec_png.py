@@ -163,3 +163,15 @@ def test_process_pixels_matches_the_batch_decoder():
         raw[:, :, :3].mean(axis=2, keepdims=True) / 255,
         rtol=1e-6,
     )
+
+
+def test_png_claiming_a_huge_size_is_refused_not_decompressed():
+    import struct
+    import zlib
+
+    data = bytearray(png_bytes(pixels(2, 2, 3)))
+    # IHDR starts after the 8-byte signature and its 8-byte chunk header.
+    data[16:24] = struct.pack(">II", 40_000, 40_000)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    with pytest.raises(UnityObservationException, match="Could not decode"):
+        decode_png(bytes(data))

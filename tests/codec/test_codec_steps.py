@@ -111,9 +111,24 @@ def test_wrong_number_of_observations_is_refused():
         steps_from_proto(wire([agent(1, obs(1)), agent(3, obs(3)[:1])]), SPEC)
 
 
+def with_values(shape: tuple[int, ...], count: int) -> ObservationProto:
+    """An observation that declares shape but carries count values."""
+    proto = float_obs(np.zeros(shape, np.float32))
+    del proto.float_data.data[:]
+    proto.float_data.data.extend([0.5] * count)
+    return proto
+
+
+def test_observation_declaring_another_shape_is_refused():
+    bad = obs(2)
+    bad[0] = float_obs(np.zeros((3, 1), np.float32))
+    with pytest.raises(UnityObservationException, match=r"agent 2 has shape \(3, 1\)"):
+        steps_from_proto(wire([agent(1, obs(1)), agent(2, bad)]), SPEC)
+
+
 def test_observation_with_the_wrong_number_of_values_is_refused():
     bad = obs(2)
-    bad[0] = float_obs(np.zeros(4, np.float32))
+    bad[0] = with_values((3,), 4)
     with pytest.raises(UnityObservationException, match=r"agent 2 holds 4 values .*\(3,\)"):
         steps_from_proto(wire([agent(1, obs(1)), agent(2, bad)]), SPEC)
 
@@ -121,8 +136,8 @@ def test_observation_with_the_wrong_number_of_values_is_refused():
 def test_compensating_wrong_lengths_are_still_refused():
     # 2 + 4 values add up to the 6 of two correct agents: only per-agent checks catch it.
     short, long = obs(1), obs(2)
-    short[0] = float_obs(np.zeros(2, np.float32))
-    long[0] = float_obs(np.zeros(4, np.float32))
+    short[0] = with_values((3,), 2)
+    long[0] = with_values((3,), 4)
     with pytest.raises(UnityObservationException, match="agent 1 holds 2 values"):
         steps_from_proto(wire([agent(1, short), agent(2, long)]), SPEC)
 
@@ -166,6 +181,20 @@ def test_unknown_fields_from_a_newer_environment_do_not_corrupt_values():
     np.testing.assert_array_equal(decoded, [[0, 0.5], [1, 1.5], [2, 2.5]])
 
 
+def test_single_agent_observations_are_writable_aligned_arrays():
+    decision, _ = steps_from_proto(wire([agent(1, obs(1))]), SPEC)
+    for array in decision.obs:
+        assert array.flags.writeable and array.flags.aligned
+        array += 1  # in-place normalisation, as wrappers and users do
+
+
+def test_float_data_declared_as_png_is_refused():
+    bad = float_obs(np.zeros(3, np.float32))
+    bad.compression_type = 1  # PNG, with float data: a malformed message
+    with pytest.raises(UnityObservationException):
+        steps_from_proto(wire([agent(1, [bad, obs(1)[1]])]), SPEC)
+
+
 def test_special_float_bit_patterns_survive_the_fast_path():
     spec = vector_spec(4)
     values = np.array([-0.0, 1e-45, 3.4028235e38, -1.5], np.float32)
@@ -205,3 +234,9 @@ def test_encoder_puts_terminal_agents_first_and_round_trips():
     for a, b in zip(back_decision.action_mask, decision.action_mask):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(back_terminal.interrupted, [True])
+
+
+def test_encoder_refuses_steps_that_disagree_with_the_spec():
+    decision = DecisionSteps.empty(SPEC)
+    with pytest.raises(UnityObservationException, match=r"2 observations .* 1 flags"):
+        steps_to_proto(decision, TerminalSteps.empty(SPEC), SPEC, compressed=[False])

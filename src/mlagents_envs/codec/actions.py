@@ -19,12 +19,9 @@ def actions_to_proto(
     include_deprecated also fills vector_actions_deprecated (continuous values, then discrete
     ones as floats), which environments without the hybridActions capability read.
     """
+    # ActionTuple guarantees both parts have one row per agent, even when 0 wide.
     continuous = action.continuous.tolist()
     discrete = action.discrete.tolist()
-    if not continuous:
-        continuous = [[]] * len(discrete)
-    if not discrete:
-        discrete = [[]] * len(continuous)
     if include_deprecated:
         return [
             AgentActionProto(

@@ -68,7 +68,9 @@ def _packed_floats(protos: Sequence[ObservationProto], spec: ObservationSpec) ->
     """
     size = prod(spec.shape)
     first = protos[0]
-    if not size or first.WhichOneof("observation_data") != "float_data":
+    if not size or first.compression_type != NONE:
+        return None
+    if first.WhichOneof("observation_data") != "float_data":
         return None
     if tuple(first.shape) != spec.shape or len(first.float_data.data) != size:
         return None
@@ -85,7 +87,8 @@ def _packed_floats(protos: Sequence[ObservationProto], spec: ObservationSpec) ->
         (table[:, :start] == table[0, :start]).all() and (table[:, end:] == table[0, end:]).all()
     ):
         return None
-    values = np.ascontiguousarray(table[:, start:end]).view("<f4")
+    # A copy: the values then own aligned, writable memory, not the joined bytes.
+    values = table[:, start:end].copy().view("<f4")
     return values.astype(np.float32, copy=False).reshape((len(protos), *spec.shape))
 
 
@@ -107,6 +110,12 @@ def _decode_floats(
     protos: Sequence[ObservationProto], spec: ObservationSpec, agent_ids: Sequence[int]
 ) -> np.ndarray:
     size = prod(spec.shape)
+    for row, proto in enumerate(protos):
+        if tuple(proto.shape) != spec.shape:
+            raise UnityObservationException(
+                f"Observation {spec.name!r} of agent {agent_ids[row]} has shape "
+                f"{tuple(proto.shape)} but its spec has shape {spec.shape}."
+            )
     data = [p.float_data.data for p in protos]
     lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
     if (lengths != size).any():
@@ -147,7 +156,7 @@ def _decode_images(
                 f"{pixels.shape}, unlike agent {agent_ids[0]}'s {first.shape}."
             )
         raw[row] = pixels
-    batch = _select_channels(raw, spec, mapping)
+    batch = select_channels(raw, spec, mapping)
     if batch.shape[1:] != spec.shape:
         raise UnityObservationException(
             f"Observation {spec.name!r} decodes to shape {batch.shape[1:]} but its spec has "
@@ -156,7 +165,7 @@ def _decode_images(
     return batch
 
 
-def _select_channels(raw: np.ndarray, spec: ObservationSpec, mapping: list[int]) -> np.ndarray:
+def select_channels(raw: np.ndarray, spec: ObservationSpec, mapping: list[int]) -> np.ndarray:
     """Turn decoded PNG channels (n, h, w, c) into the observation's channels, in [0, 1]."""
     decoded = raw.shape[-1]
     if mapping:

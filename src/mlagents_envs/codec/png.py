@@ -45,7 +45,7 @@ def decode_png(data: bytes) -> np.ndarray:
                 pixels = np.asarray(image.convert("L"))
             else:  # RGBA, palette, CMYK...: a PNG gives up to 3 channels
                 pixels = np.asarray(image.convert("RGB"))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise UnityObservationException(
             f"Could not decode a PNG observation of {len(data)} bytes: {error}"
         ) from error

@@ -140,7 +140,14 @@ def steps_to_proto(
 
     compressed[k] sends observation k as PNG; by default everything is sent as floats.
     """
-    flags = list(compressed) if compressed is not None else [False] * len(spec.observation_specs)
+    count = len(spec.observation_specs)
+    flags = list(compressed) if compressed is not None else [False] * count
+    for steps in (decision_steps, terminal_steps):
+        if len(steps.obs) != count or len(flags) != count:
+            raise UnityObservationException(
+                f"The spec has {count} observations but {type(steps).__name__} holds "
+                f"{len(steps.obs)} and compressed gives {len(flags)} flags; they must agree."
+            )
     infos = [
         _agent_info(terminal_steps, i, spec, flags, done=True) for i in range(len(terminal_steps))
     ]
