@@ -1,6 +1,6 @@
 """Steps between AgentInfoProto lists and DecisionSteps / TerminalSteps, for one behavior.
 
-Decoding reads each agent message once for its scalars, builds each observation array once
+Decoding reads each scalar field of the agents in one C-level pass, builds each observation
 for all agents, and splits decision from terminal agents with index arrays.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -31,17 +32,18 @@ def steps_from_proto(
     # protobuf container again would build every wrapper anew.
     agent_info_list = list(agent_info_list)
     n = len(agent_info_list)
-    # One pass for the scalars; float64 holds float32 and int32 values exactly.
-    scalars = np.array(
-        [
-            (a.reward, a.done, a.max_step_reached, a.id, a.group_id, a.group_reward)
-            for a in agent_info_list
-        ],
-        dtype=np.float64,
-    ).reshape(n, 6)
-    agent_id = scalars[:, 3].astype(np.int32)
-    reward = scalars[:, 0].astype(np.float32)
-    group_reward = scalars[:, 5].astype(np.float32)
+
+    # One C-level pass per scalar field, straight into its dtype: no per-agent tuples,
+    # which would also wake the garbage collector.
+    def column(field: str, dtype: type) -> np.ndarray:
+        return np.fromiter(map(attrgetter(field), agent_info_list), dtype=dtype, count=n)
+
+    reward = column("reward", np.float32)
+    done = column("done", np.bool_)
+    interrupted = column("max_step_reached", np.bool_)
+    agent_id = column("id", np.int32)
+    group_id = column("group_id", np.int32)
+    group_reward = column("group_reward", np.float32)
     for values, what in ((reward, "rewards"), (group_reward, "group rewards")):
         if not np.isfinite(values).all():
             bad = agent_id[~np.isfinite(values)].tolist()
@@ -51,8 +53,6 @@ def steps_from_proto(
             )
 
     observations = _observations(agent_info_list, behavior_spec, agent_id.tolist(), label)
-    done = scalars[:, 1] != 0
-    group_id = scalars[:, 4].astype(np.int32)
     decision: slice | np.ndarray
     if not done.any():
         # The common case: nobody finished, so no array needs to be indexed.
@@ -73,7 +73,7 @@ def steps_from_proto(
     terminal_steps = TerminalSteps(
         obs=[o[terminal] for o in observations],
         reward=reward[terminal],
-        interrupted=scalars[terminal, 2] != 0,
+        interrupted=interrupted[terminal],
         agent_id=agent_id[terminal],
         group_id=group_id[terminal],
         group_reward=group_reward[terminal],
