@@ -1,7 +1,7 @@
 """Steps between AgentInfoProto lists and DecisionSteps / TerminalSteps, for one behavior.
 
 Decoding reads each scalar field of the agents in one C-level pass, builds each observation
-for all agents, and splits decision from terminal agents with index arrays.
+array once for all agents, and splits decision from terminal agents with index arrays.
 """
 
 from __future__ import annotations
