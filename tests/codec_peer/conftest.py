@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from codec_peer_cases import ACTION_CASES, CASES
+from codec_peer_flatten import PeerReport
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from codec_peer_cases import ACTION_CASES, CASES  # noqa: E402
-from codec_peer_flatten import PeerReport  # noqa: E402
-
-from devtools.peer_env import run_peer  # noqa: E402
+from devtools.peer_env import run_peer
 
 PEER_SCRIPT = Path(__file__).with_name("peer_codec_decode.py")
 
