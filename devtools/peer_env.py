@@ -36,19 +36,26 @@ def peer_python(base_python: str | None = None) -> Path:
     env_dir = PEER_DIR
     if base_python is not None:
         env_dir = PEER_DIR.with_name(f"{PEER_DIR.name}-{Path(base_python).name}")
+    return cached_venv(env_dir, PEER_REQUIREMENTS, base_python)
+
+
+def cached_venv(env_dir: Path, requirements: list[str], base_python: str | None = None) -> Path:
+    """The interpreter of a virtual environment holding requirements, built on first use
+    and reused while its marker file lists the same requirements.
+    """
     marker = env_dir / "ready.json"
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     # A lock, so that parallel test workers build the environment once.
     with open(env_dir.parent / (env_dir.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.exists() and json.loads(marker.read_text()) == PEER_REQUIREMENTS:
+        if marker.exists() and json.loads(marker.read_text()) == requirements:
             return _python(env_dir)
         base = base_python or sys.executable
         _run_or_fail([base, "-m", "venv", "--clear", str(env_dir)], env_dir)
         _run_or_fail(
-            [str(_python(env_dir)), "-m", "pip", "install", "--quiet", *PEER_REQUIREMENTS], env_dir
+            [str(_python(env_dir)), "-m", "pip", "install", "--quiet", *requirements], env_dir
         )
-        marker.write_text(json.dumps(PEER_REQUIREMENTS))
+        marker.write_text(json.dumps(requirements))
     return _python(env_dir)
 
 
