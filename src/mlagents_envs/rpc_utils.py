@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlagents_envs.base_env import DimensionProperty, ObservationSpec, ObservationType
 from mlagents_envs.codec import (
     action_spec_from_proto,
     actions_from_proto,
@@ -30,13 +29,7 @@ def process_pixels(
     (height, width, channels) array in [0, 1].
     """
     raw = decode_pngs(image_bytes)
-    spec = ObservationSpec(
-        (*raw.shape[:2], expected_channels),
-        (DimensionProperty.UNSPECIFIED,) * 3,
-        ObservationType.DEFAULT,
-        "pixels",
-    )
-    return select_channels(raw[None], spec, list(mappings or []))[0]
+    return select_channels(raw[None], expected_channels, mappings or [])[0]
 
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from itertools import chain
 from math import prod
 
@@ -55,6 +55,13 @@ def _decode_general(
             f"Observation {spec.name!r} uses unknown compression type {compression}."
         )
     return _decode_floats(protos, spec, agent_ids)
+
+
+def first_length_mismatch(items: Sequence[Sized], expected: int) -> int | None:
+    """The index of the first item whose length is not expected, or None."""
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    wrong = np.flatnonzero(lengths != expected)
+    return int(wrong[0]) if len(wrong) else None
 
 
 def _packed_floats(protos: Sequence[ObservationProto], spec: ObservationSpec) -> np.ndarray | None:
@@ -117,12 +124,11 @@ def _decode_floats(
                 f"{tuple(proto.shape)} but its spec has shape {spec.shape}."
             )
     data = [p.float_data.data for p in protos]
-    lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
-    if (lengths != size).any():
-        row = int(np.flatnonzero(lengths != size)[0])
+    bad = first_length_mismatch(data, size)
+    if bad is not None:
         raise UnityObservationException(
-            f"Observation {spec.name!r} of agent {agent_ids[row]} holds {lengths[row]} values "
-            f"but its spec has shape {spec.shape} ({size} values)."
+            f"Observation {spec.name!r} of agent {agent_ids[bad]} holds {len(data[bad])} "
+            f"values but its spec has shape {spec.shape} ({size} values)."
         )
     flat = np.fromiter(chain.from_iterable(data), dtype=np.float32, count=size * len(data))
     return flat.reshape((len(data), *spec.shape))
@@ -156,7 +162,7 @@ def _decode_images(
                 f"{pixels.shape}, unlike agent {agent_ids[0]}'s {first.shape}."
             )
         raw[row] = pixels
-    batch = select_channels(raw, spec, mapping)
+    batch = select_channels(raw, spec.shape[-1], mapping, spec.name)
     if batch.shape[1:] != spec.shape:
         raise UnityObservationException(
             f"Observation {spec.name!r} decodes to shape {batch.shape[1:]} but its spec has "
@@ -165,22 +171,27 @@ def _decode_images(
     return batch
 
 
-def select_channels(raw: np.ndarray, spec: ObservationSpec, mapping: list[int]) -> np.ndarray:
-    """Turn decoded PNG channels (n, h, w, c) into the observation's channels, in [0, 1]."""
+def select_channels(
+    raw: np.ndarray, expected: int, mapping: Sequence[int], name: str = ""
+) -> np.ndarray:
+    """Turn decoded PNG channels (n, h, w, c) into expected channels in [0, 1], by the
+    channel mapping if there is one (name only serves error messages).
+    """
     decoded = raw.shape[-1]
     if mapping:
         if len(mapping) != decoded:
             raise UnityObservationException(
-                f"Observation {spec.name!r} has a channel mapping of {len(mapping)} entries for "
+                f"Observation {name!r} has a channel mapping of {len(mapping)} entries for "
                 f"{decoded} decoded channels."
             )
+        mapping = list(mapping)
         targets = np.asarray(mapping)
         outputs = int(targets.max()) + 1 if (targets >= 0).any() else 0
         sources = [np.flatnonzero(targets == j) for j in range(outputs)]
         empty = [j for j, s in enumerate(sources) if len(s) == 0]
         if empty:
             raise UnityObservationException(
-                f"Observation {spec.name!r} has a channel mapping {mapping} that leaves output "
+                f"Observation {name!r} has a channel mapping {mapping} that leaves output "
                 f"channels {empty} without a source."
             )
         scaled = raw.astype(np.float32) / np.float32(255.0)
@@ -188,15 +199,13 @@ def select_channels(raw: np.ndarray, spec: ObservationSpec, mapping: list[int]) 
             return scaled[..., [int(s[0]) for s in sources]]
         # Channels mapped to the same output are averaged.
         return np.stack([scaled[..., s].mean(axis=-1) for s in sources], axis=-1)
-    expected = spec.shape[-1]
     if expected == 1 and decoded >= 3:
         # One channel expected from a colour PNG: the mean of red, green and blue.
         scaled = raw[..., :3].astype(np.float32) / np.float32(255.0)
         return scaled.mean(axis=-1, keepdims=True)
     if decoded < expected:
         raise UnityObservationException(
-            f"Observation {spec.name!r} decodes to {decoded} channels but its spec has shape "
-            f"{spec.shape}."
+            f"Observation {name!r} decodes to {decoded} channels but its spec has {expected}."
         )
     return raw[..., :expected].astype(np.float32) / np.float32(255.0)
 

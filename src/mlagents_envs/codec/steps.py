@@ -13,7 +13,11 @@ from operator import attrgetter
 import numpy as np
 
 from mlagents_envs.base_env import BehaviorSpec, DecisionSteps, TerminalSteps
-from mlagents_envs.codec.observations import decode_observations, encode_observation
+from mlagents_envs.codec.observations import (
+    decode_observations,
+    encode_observation,
+    first_length_mismatch,
+)
 from mlagents_envs.communicator_objects.agent_info_pb2 import AgentInfoProto
 from mlagents_envs.exception import UnityObservationException
 
@@ -86,12 +90,11 @@ def _observations(
 ) -> list[np.ndarray]:
     expected = len(spec.observation_specs)
     per_agent = [a.observations for a in infos]
-    counts = np.fromiter(map(len, per_agent), dtype=np.int64, count=len(per_agent))
-    if (counts != expected).any():
-        row = int(np.flatnonzero(counts != expected)[0])
+    row = first_length_mismatch(per_agent, expected)
+    if row is not None:
         raise UnityObservationException(
-            f"Agent {agent_ids[row]} of {label} sent {counts[row]} observations; its spec has "
-            f"{expected}."
+            f"Agent {agent_ids[row]} of {label} sent {len(per_agent[row])} observations; its "
+            f"spec has {expected}."
         )
     # zip(*...) turns per-agent lists into per-observation tuples in one C-level pass.
     per_observation = list(zip(*per_agent)) if per_agent else [() for _ in range(expected)]
@@ -148,12 +151,8 @@ def steps_to_proto(
                 f"The spec has {count} observations but {type(steps).__name__} holds "
                 f"{len(steps.obs)} and compressed gives {len(flags)} flags; they must agree."
             )
-    infos = [
-        _agent_info(terminal_steps, i, spec, flags, done=True) for i in range(len(terminal_steps))
-    ]
-    infos += [
-        _agent_info(decision_steps, i, spec, flags, done=False) for i in range(len(decision_steps))
-    ]
+    infos = [_agent_info(terminal_steps, i, spec, flags) for i in range(len(terminal_steps))]
+    infos += [_agent_info(decision_steps, i, spec, flags) for i in range(len(decision_steps))]
     return infos
 
 
@@ -162,11 +161,10 @@ def _agent_info(
     i: int,
     spec: BehaviorSpec,
     compressed: list[bool],
-    done: bool,
 ) -> AgentInfoProto:
     info = AgentInfoProto(
         reward=float(steps.reward[i]),
-        done=done,
+        done=isinstance(steps, TerminalSteps),
         id=int(steps.agent_id[i]),
         group_id=int(steps.group_id[i]),
         group_reward=float(steps.group_reward[i]),

@@ -14,9 +14,8 @@ from mlagents_envs.communicator_objects.training_analytics_pb2 import (
     TrainingEnvironmentInitialized,
 )
 from mlagents_envs.exception import UnitySideChannelException
-from mlagents_envs.side_channel.incoming_message import IncomingMessage
 from mlagents_envs.side_channel.outgoing_message import OutgoingMessage
-from mlagents_envs.side_channel.side_channel import SideChannel
+from mlagents_envs.side_channel.side_channel import SendOnlySideChannel
 
 TRAINING_ANALYTICS_CHANNEL_ID = uuid.UUID("b664a4a9-d86f-5a5f-95cb-e8353a7e8356")
 
@@ -52,19 +51,13 @@ def unpack_training_analytics(payload: bytes) -> TrainingAnalyticsMessage:
     )
 
 
-class DefaultTrainingAnalyticsSideChannel(SideChannel):
+class DefaultTrainingAnalyticsSideChannel(SendOnlySideChannel):
     """Python -> environment: the versions of the Python side, sent once at start-up."""
+
+    carries = "training analytics"
 
     def __init__(self) -> None:
         super().__init__(TRAINING_ANALYTICS_CHANNEL_ID)
-
-    def on_message_received(self, msg: IncomingMessage) -> None:
-        """Refuse the message: training analytics only go to the environment."""
-        raise UnitySideChannelException(
-            f"The environment sent {len(msg.get_raw_bytes())} bytes on the training "
-            "analytics channel, which only goes from Python to the environment. Check the "
-            "environment's side channels: it should not write to this id."
-        )
 
     def environment_initialized(self) -> None:
         """Queue a TrainingEnvironmentInitialized with this Python and mlagents_envs version."""

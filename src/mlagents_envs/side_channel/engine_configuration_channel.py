@@ -7,9 +7,8 @@ from enum import IntEnum
 from typing import NamedTuple
 
 from mlagents_envs.exception import UnitySideChannelException
-from mlagents_envs.side_channel.incoming_message import IncomingMessage
 from mlagents_envs.side_channel.outgoing_message import OutgoingMessage
-from mlagents_envs.side_channel.side_channel import SideChannel
+from mlagents_envs.side_channel.side_channel import SendOnlySideChannel
 
 ENGINE_CONFIGURATION_CHANNEL_ID = uuid.UUID("e951342c-4f7e-11ea-b238-784f4387d1f7")
 
@@ -40,23 +39,17 @@ class ConfigurationType(IntEnum):
     CAPTURE_FRAME_RATE = 4
 
 
-class EngineConfigurationChannel(SideChannel):
+class EngineConfigurationChannel(SendOnlySideChannel):
     """Python -> environment: one message per engine setting that is given.
 
     The settings are width and height (together), quality_level, time_scale (a multiplier
     of the simulation's delta time), target_frame_rate and capture_frame_rate.
     """
 
+    carries = "engine configuration"
+
     def __init__(self) -> None:
         super().__init__(ENGINE_CONFIGURATION_CHANNEL_ID)
-
-    def on_message_received(self, msg: IncomingMessage) -> None:
-        """Refuse the message: the environment never sends engine configuration."""
-        raise UnitySideChannelException(
-            f"The environment sent {len(msg.get_raw_bytes())} bytes on the engine "
-            "configuration channel, which only goes from Python to the environment. Check "
-            "the environment's side channels: it should not write to this id."
-        )
 
     def set_configuration_parameters(
         self,

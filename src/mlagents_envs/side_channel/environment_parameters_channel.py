@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 from mlagents_envs.exception import UnitySideChannelException
-from mlagents_envs.side_channel.incoming_message import IncomingMessage
 from mlagents_envs.side_channel.outgoing_message import OutgoingMessage
-from mlagents_envs.side_channel.side_channel import SideChannel
+from mlagents_envs.side_channel.side_channel import SendOnlySideChannel
 
 ENVIRONMENT_PARAMETERS_CHANNEL_ID = uuid.UUID("534c891e-810f-11ea-a9d0-822485860400")
 
@@ -29,23 +28,17 @@ class SamplerTypes(IntEnum):
     MULTIRANGEUNIFORM = 2
 
 
-class EnvironmentParametersChannel(SideChannel):
+class EnvironmentParametersChannel(SendOnlySideChannel):
     """Python -> environment: parameters that the environment reads by key.
 
     Message: string key, int32 EnvironmentDataTypes, then for FLOAT a float32 value, for
     SAMPLER an int32 seed, an int32 SamplerTypes and the sampler's float32 arguments.
     """
 
+    carries = "environment parameters"
+
     def __init__(self) -> None:
         super().__init__(ENVIRONMENT_PARAMETERS_CHANNEL_ID)
-
-    def on_message_received(self, msg: IncomingMessage) -> None:
-        """Refuse the message: environment parameters only go to the environment."""
-        raise UnitySideChannelException(
-            f"The environment sent {len(msg.get_raw_bytes())} bytes on the environment "
-            "parameters channel, which only goes from Python to the environment. Check the "
-            "environment's side channels: it should not write to this id."
-        )
 
     def set_float_parameter(self, key: str, value: float) -> None:
         """Set parameter key to value in the environment at the next step."""

@@ -40,3 +40,18 @@ class SideChannel(ABC):
     def channel_id(self) -> uuid.UUID:
         """The id that routes messages to this channel on both ends."""
         return self._channel_id
+
+
+class SendOnlySideChannel(SideChannel):
+    """A channel that only goes from Python to the environment: receiving is an error."""
+
+    # What the channel carries, for the error message ("engine configuration", ...).
+    carries = "this"
+
+    def on_message_received(self, msg: IncomingMessage) -> None:
+        """Refuse the message: this channel only goes to the environment."""
+        raise UnitySideChannelException(
+            f"The environment sent {len(msg.get_raw_bytes())} bytes on the {self.carries} "
+            "channel, which only goes from Python to the environment. Check the "
+            "environment's side channels: it should not write to this id."
+        )
