@@ -38,10 +38,12 @@ class UnitySideChannelException(UnityException):
 class UnityWorkerInUseException(UnityException):
     """The port of the requested worker id is already in use."""
 
-    def __init__(self, worker_id: int | str) -> None:
+    def __init__(self, worker_id: int | str, port: int | None = None) -> None:
+        where = f" (port {port})" if port is not None else ""
         super().__init__(
-            f"Couldn't start the environment because worker number {worker_id} is in use by "
-            "another process, or its port is taken. Pass a different worker_id or base_port, "
-            "or close the environment that holds it."
+            f"Couldn't start the environment because worker number {worker_id}{where} is in "
+            "use by another process, or its port is taken. Pass a different worker_id or "
+            "base_port, or close the environment that holds it."
         )
         self.worker_id = worker_id
+        self.port = port

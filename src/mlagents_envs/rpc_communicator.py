@@ -1,0 +1,199 @@
+"""The gRPC communicator: Python serves `UnityToExternalProto.Exchange`, the environment calls.
+
+The environment holds one call open while it waits for its next input. The gRPC thread that
+runs the call parks it in a queue and waits on an Event; the caller picks the call up, reads
+the environment's output from it, and later completes it with the next input. No process,
+pipe or pickling between the two threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent import futures
+
+import grpc
+
+from mlagents_envs.communicator import Communicator, PollCallback
+from mlagents_envs.communicator_objects.header_pb2 import HeaderProto
+from mlagents_envs.communicator_objects.unity_input_pb2 import UnityInputProto
+from mlagents_envs.communicator_objects.unity_message_pb2 import UnityMessageProto
+from mlagents_envs.communicator_objects.unity_output_pb2 import UnityOutputProto
+from mlagents_envs.communicator_objects.unity_to_external_pb2_grpc import (
+    UnityToExternalProtoServicer,
+    add_UnityToExternalProtoServicer_to_server,
+)
+from mlagents_envs.exception import (
+    UnityCommunicationException,
+    UnityTimeOutException,
+    UnityWorkerInUseException,
+)
+
+logger = logging.getLogger(__name__)
+
+_OK = 200
+_CLOSE = 400
+# How often the caller wakes up while waiting, to run the poll callback.
+_POLL_INTERVAL = 0.25
+
+
+class _Call:
+    """One Exchange call of the environment, from its arrival to its reply."""
+
+    __slots__ = ("done", "reply", "request")
+
+    def __init__(self, request: UnityMessageProto) -> None:
+        self.request = request
+        self.reply: UnityMessageProto | None = None
+        self.done = threading.Event()
+
+    def complete(self, reply: UnityMessageProto | None) -> None:
+        self.reply = reply
+        self.done.set()
+
+
+class UnityToExternalServicerImplementation(UnityToExternalProtoServicer):
+    """Hands each incoming call to the caller thread and waits for its reply."""
+
+    def __init__(self) -> None:
+        self.calls: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        self.closed = False
+
+    def Exchange(
+        self, request: UnityMessageProto, context: grpc.ServicerContext
+    ) -> UnityMessageProto:
+        if self.closed:
+            return _message(_CLOSE)
+        call = _Call(request)
+        # If the environment goes away, the call ends and nobody must wait for its reply.
+        context.add_callback(lambda: call.complete(None))
+        self.calls.put(call)
+        call.done.wait()
+        return call.reply if call.reply is not None else _message(_CLOSE)
+
+
+class RpcCommunicator(Communicator):
+    """Serves the environment on bind_address:base_port+worker_id.
+
+    bind_address is the loopback address by default, so that nothing outside this machine
+    can connect; pass "0.0.0.0" or "[::]" only where the environment runs elsewhere (such as
+    another container).
+    """
+
+    def __init__(
+        self,
+        worker_id: int = 0,
+        base_port: int = 5005,
+        timeout_wait: float = 30,
+        bind_address: str = "127.0.0.1",
+    ) -> None:
+        super().__init__(worker_id, base_port)
+        self.timeout_wait = timeout_wait
+        self.bind_address = bind_address
+        self.is_open = False
+        self._open_call: _Call | None = None
+        self._servicer = UnityToExternalServicerImplementation()
+        self._server = self._create_server()
+        self.is_open = True
+
+    def _create_server(self) -> grpc.Server:
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="mlagents-rpc"),
+            # gRPC lets two servers share a port by default; a port in use must be an error.
+            options=[("grpc.so_reuseport", 0)],
+        )
+        add_UnityToExternalProtoServicer_to_server(self._servicer, server)
+        address = f"{self.bind_address}:{self.port}"
+        try:
+            bound = server.add_insecure_port(address)
+        except RuntimeError:
+            bound = 0
+        if bound == 0:
+            server.stop(None)
+            raise UnityWorkerInUseException(self.worker_id, port=self.port)
+        server.start()
+        logger.debug("Listening for the environment on %s", address)
+        return server
+
+    def initialize(
+        self, inputs: UnityInputProto, poll_callback: PollCallback | None = None
+    ) -> UnityOutputProto:
+        first = self._next_call(poll_callback)
+        if first.request.header.status != _OK:
+            self._complete(first, _message(_CLOSE))
+            raise UnityCommunicationException(
+                f"The environment opened the connection with status "
+                f"{first.request.header.status} ({first.request.header.message!r}) instead of "
+                f"{_OK}. Check the environment's log."
+            )
+        self._complete(first, _message(_OK, inputs))
+        # The environment then calls again and waits: that call carries the next input.
+        self._open_call = self._next_call(poll_callback)
+        return first.request.unity_output
+
+    def exchange(
+        self, inputs: UnityInputProto, poll_callback: PollCallback | None = None
+    ) -> UnityOutputProto | None:
+        if self._open_call is None:
+            raise UnityCommunicationException(
+                "exchange() needs an open call from the environment: call initialize() first."
+            )
+        call, self._open_call = self._open_call, None
+        self._complete(call, _message(_OK, inputs))
+        self._open_call = self._next_call(poll_callback)
+        if self._open_call.request.header.status != _OK:
+            return None
+        return self._open_call.request.unity_output
+
+    def close(self) -> None:
+        if not self.is_open:
+            return
+        self.is_open = False
+        self._servicer.closed = True
+        if self._open_call is not None:
+            self._complete(self._open_call, _message(_CLOSE))
+            self._open_call = None
+        # Calls that arrived but were never picked up are told to quit too.
+        while True:
+            try:
+                self._complete(self._servicer.calls.get_nowait(), _message(_CLOSE))
+            except queue.Empty:
+                break
+        # A short grace lets the reply reach the environment; waiting frees the port.
+        self._server.stop(grace=0.5).wait(2.0)
+
+    def _next_call(self, poll_callback: PollCallback | None) -> _Call:
+        deadline = time.monotonic() + self.timeout_wait
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise UnityTimeOutException(
+                    f"The environment on port {self.port} did not answer within "
+                    f"{self.timeout_wait} s. Check that it does not wait for user input, that "
+                    "its agents' Behavior Type is Default, that its ML-Agents version matches "
+                    "this package, and, on a machine without a display, that it runs with "
+                    "no_graphics=True. Pass a larger timeout_wait if it is only slow to start."
+                )
+            try:
+                call = self._servicer.calls.get(timeout=min(_POLL_INTERVAL, remaining))
+            except queue.Empty:
+                if poll_callback is not None:
+                    poll_callback()
+                continue
+            if call.done.is_set():
+                # The environment gave up on this call (its connection broke).
+                continue
+            return call
+
+    @staticmethod
+    def _complete(call: _Call, reply: UnityMessageProto) -> None:
+        call.complete(reply)
+
+
+def _message(status: int, inputs: UnityInputProto | None = None) -> UnityMessageProto:
+    message = UnityMessageProto(header=HeaderProto(status=status))
+    if inputs is not None:
+        message.unity_input.CopyFrom(inputs)
+    return message

@@ -1,0 +1,31 @@
+"""The environments of mlagents_sim by name, and how to build one from a name."""
+
+from __future__ import annotations
+
+import importlib
+
+from mlagents_sim.simulation import Simulation
+
+#: Built-in environments: name -> "module:class".
+ENVIRONMENTS: dict[str, str] = {
+    "3DBall": "mlagents_sim.envs.ball3d:Ball3D",
+}
+
+
+def simulation_class(name: str) -> type[Simulation]:
+    """The Simulation class of a built-in name, or of "package.module:ClassName"."""
+    target = ENVIRONMENTS.get(name, name)
+    module_name, sep, class_name = target.partition(":")
+    if not sep:
+        raise ValueError(
+            f"Unknown environment {name!r}: the built-in ones are {sorted(ENVIRONMENTS)}; "
+            "for your own, give 'package.module:ClassName'."
+        )
+    cls = getattr(importlib.import_module(module_name), class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Simulation)):
+        raise ValueError(f"{target!r} does not name a Simulation subclass.")
+    return cls
+
+
+def make_simulation(name: str, seed: int = 0, num_areas: int = 1) -> Simulation:
+    return simulation_class(name)(seed=seed, num_areas=num_areas)

@@ -1,0 +1,201 @@
+"""The environment end of the wire: a gRPC client that plays the part of a Unity build.
+
+It connects to the Python trainer's server, introduces itself, learns the seed and the
+number of areas, builds the simulation, and then answers each input (RESET, STEP, QUIT)
+with an output, as PROTOCOL.md describes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from importlib import metadata
+
+import grpc
+
+from mlagents_envs.base_env import ActionTuple
+from mlagents_envs.codec import actions_from_proto, behavior_spec_to_proto, steps_to_proto
+from mlagents_envs.communicator_objects.capabilities_pb2 import UnityRLCapabilitiesProto
+from mlagents_envs.communicator_objects.command_pb2 import QUIT, RESET
+from mlagents_envs.communicator_objects.header_pb2 import HeaderProto
+from mlagents_envs.communicator_objects.unity_message_pb2 import UnityMessageProto
+from mlagents_envs.communicator_objects.unity_output_pb2 import UnityOutputProto
+from mlagents_envs.communicator_objects.unity_rl_initialization_output_pb2 import (
+    UnityRLInitializationOutputProto,
+)
+from mlagents_envs.communicator_objects.unity_rl_input_pb2 import UnityRLInputProto
+from mlagents_envs.communicator_objects.unity_rl_output_pb2 import UnityRLOutputProto
+from mlagents_envs.communicator_objects.unity_to_external_pb2_grpc import (
+    UnityToExternalProtoStub,
+)
+from mlagents_sim.academy import Steps
+from mlagents_sim.scene import Scene
+from mlagents_sim.simulation import Simulation
+
+logger = logging.getLogger(__name__)
+
+COMMUNICATION_VERSION = "1.5.0"
+_OK = 200
+# Large scenes of images exceed gRPC's default 4 MB per message.
+_MAX_MESSAGE = 512 * 1024 * 1024
+_CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", _MAX_MESSAGE),
+    ("grpc.max_receive_message_length", _MAX_MESSAGE),
+]
+
+SimulationFactory = Callable[[int, int], Simulation]
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("mlagents-py")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+class Disconnected(Exception):
+    """The trainer went away or asked to quit."""
+
+
+class RemoteSession:
+    """One connection to a trainer, from the handshake to QUIT."""
+
+    def __init__(
+        self,
+        port: int,
+        name: str,
+        factory: SimulationFactory,
+        host: str = "localhost",
+        connect_timeout: float = 30.0,
+        communication_version: str = COMMUNICATION_VERSION,
+    ) -> None:
+        self.name = name
+        self._factory = factory
+        self._connect_timeout = connect_timeout
+        self._version = communication_version
+        self._channel = grpc.insecure_channel(f"{host}:{port}", options=_CHANNEL_OPTIONS)
+        self._stub = UnityToExternalProtoStub(self._channel)
+        self._specs_sent: set[str] = set()
+        self._warned_counts: set[str] = set()
+        self._started = False
+        self.scene: Scene | None = None
+
+    def run(self) -> None:
+        """Serve until the trainer quits or the connection breaks."""
+        try:
+            reply = self._handshake()
+            while True:
+                output = self._handle(reply)
+                reply = self._call(output)
+        except Disconnected as reason:
+            logger.info("Stopping: %s", reason)
+        finally:
+            if self.scene is not None:
+                self.scene.close()
+            self._channel.close()
+
+    def _call(self, message: UnityMessageProto, **kwargs: object) -> UnityMessageProto:
+        try:
+            reply = self._stub.Exchange(message, **kwargs)
+        except grpc.RpcError as error:
+            code = error.code() if isinstance(error, grpc.Call) else None
+            raise Disconnected(f"the connection to the trainer broke ({code})") from None
+        if reply.header.status != _OK:
+            raise Disconnected(f"the trainer closed the connection (status {reply.header.status})")
+        return reply
+
+    def _handshake(self) -> UnityMessageProto:
+        hello = UnityMessageProto(
+            header=HeaderProto(status=_OK),
+            unity_output=UnityOutputProto(
+                rl_initialization_output=UnityRLInitializationOutputProto(
+                    name=self.name,
+                    communication_version=self._version,
+                    package_version=package_version(),
+                    capabilities=UnityRLCapabilitiesProto(
+                        baseRLCapabilities=True,
+                        concatenatedPngObservations=True,
+                        compressedChannelMapping=True,
+                        hybridActions=True,
+                        trainingAnalytics=True,
+                        variableLengthObservation=True,
+                        multiAgentGroups=True,
+                    ),
+                )
+            ),
+        )
+        reply = self._call(hello, wait_for_ready=True, timeout=self._connect_timeout)
+        init = reply.unity_input.rl_initialization_input
+        logger.info(
+            "Connected to a trainer with communication version %s; seed %d, %d area(s).",
+            init.communication_version,
+            init.seed,
+            max(1, init.num_areas),
+        )
+        self.scene = Scene(self._factory(init.seed, max(1, init.num_areas)))
+        # The trainer keeps this call open until it has its first command.
+        return self._call(UnityMessageProto(header=HeaderProto(status=_OK)))
+
+    def _handle(self, reply: UnityMessageProto) -> UnityMessageProto:
+        assert self.scene is not None
+        rl_input = reply.unity_input.rl_input
+        self.scene.receive(rl_input.side_channel)
+        if rl_input.command == QUIT:
+            raise Disconnected("the trainer sent QUIT")
+        if rl_input.command == RESET or not self._started:
+            # A STEP before any RESET starts the episodes all the same.
+            self._started = True
+            steps = self.scene.reset()
+        else:
+            steps = self.scene.step(self._actions(rl_input))
+        return self._output(steps)
+
+    def _actions(self, rl_input: UnityRLInputProto) -> dict[str, ActionTuple]:
+        assert self.scene is not None
+        academy = self.scene.academy
+        actions: dict[str, ActionTuple] = {}
+        for name, definition in academy.behaviors.items():
+            asked = academy.asked(name)
+            if not asked:
+                continue
+            given_list = rl_input.agent_actions.get(name)
+            protos = list(given_list.value) if given_list is not None else []
+            if len(protos) != asked and name not in self._warned_counts:
+                # Unity matches actions to agents by position; extra ones are dropped and
+                # missing ones are zeros.
+                self._warned_counts.add(name)
+                logger.warning(
+                    "Behavior %r: received %d actions for %d agents that asked; missing "
+                    "actions are zeros.",
+                    name,
+                    len(protos),
+                    asked,
+                )
+            action = definition.spec.action_spec.empty_action(asked)
+            given = actions_from_proto(protos[:asked], definition.spec.action_spec)
+            action.continuous[: given.n_agents] = given.continuous
+            action.discrete[: given.n_agents] = given.discrete
+            actions[name] = action
+        return actions
+
+    def _output(self, steps: dict[str, Steps]) -> UnityMessageProto:
+        assert self.scene is not None
+        behaviors = self.scene.academy.behaviors
+        rl_output = UnityRLOutputProto()
+        init_output = UnityRLInitializationOutputProto()
+        for name, (decision, terminal) in steps.items():
+            if not len(decision) and not len(terminal):
+                continue
+            definition = behaviors[name]
+            compressed = definition.compressed or None
+            infos = steps_to_proto(decision, terminal, definition.spec, compressed)
+            rl_output.agentInfos[name].value.extend(infos)
+            if name not in self._specs_sent:
+                init_output.brain_parameters.append(behavior_spec_to_proto(name, definition.spec))
+                self._specs_sent.add(name)
+        rl_output.side_channel = self.scene.outgoing()
+        message = UnityMessageProto(header=HeaderProto(status=_OK))
+        message.unity_output.rl_output.CopyFrom(rl_output)
+        if init_output.brain_parameters:
+            message.unity_output.rl_initialization_output.CopyFrom(init_output)
+        return message
