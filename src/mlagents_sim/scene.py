@@ -14,7 +14,6 @@ from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_sim.academy import Academy, Steps
 from mlagents_sim.side_channels import (
     EngineConfigurationReceiver,
-    EngineSettings,
     EnvironmentParametersReceiver,
     StatsSender,
     TrainingAnalyticsReceiver,
@@ -26,7 +25,7 @@ class Scene:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.academy = Academy(sim)
-        self.engine = EngineSettings()
+        self.engine = sim.engine
         self.analytics = TrainingAnalyticsReceiver()
         self._stats = StatsSender(sim.stats)
         self._channels = SideChannelManager(

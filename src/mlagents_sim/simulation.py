@@ -16,7 +16,7 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.float_properties_channel import FloatPropertiesChannel
-from mlagents_sim.side_channels import EnvironmentParameters, StatsRecorder
+from mlagents_sim.side_channels import EngineSettings, EnvironmentParameters, StatsRecorder
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ class Simulation(ABC):
     addressed by their row (0..n_agents-1) within their behavior; the Academy gives each row
     a fixed agent id. `parameters` holds what Python sent through the environment parameters
     channel (read it when an episode begins); `stats` sends statistics to Python;
-    `float_properties` is the key-value store shared with Python in both directions.
+    `float_properties` is the key-value store shared with Python in both directions;
+    `engine` holds the engine configuration Python last sent.
     """
 
     #: The behaviors of the scene, in the order their agents are numbered.
@@ -98,6 +99,7 @@ class Simulation(ABC):
         self.parameters = EnvironmentParameters()
         self.stats = StatsRecorder()
         self.float_properties = FloatPropertiesChannel()
+        self.engine = EngineSettings()
 
     @abstractmethod
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:

@@ -1,0 +1,1 @@
+"""Example environments written as batched numpy simulations."""
