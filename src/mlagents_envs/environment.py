@@ -31,6 +31,7 @@ from mlagents_envs.communicator_objects.unity_rl_input_pb2 import UnityRLInputPr
 from mlagents_envs.exception import (
     UnityCommunicatorStoppedException,
     UnityEnvironmentException,
+    UnityTimeOutException,
 )
 from mlagents_envs.rpc_communicator import RpcCommunicator
 from mlagents_envs.side_channel.side_channel import SideChannel
@@ -223,7 +224,14 @@ class UnityEnvironment(SteppedEnv):
 
     def _exchange(self, rl_input: UnityRLInputProto) -> None:
         assert self._communicator is not None
-        output = self._communicator.exchange(UnityInputProto(rl_input=rl_input), self._poll_process)
+        try:
+            output = self._communicator.exchange(
+                UnityInputProto(rl_input=rl_input), self._poll_process
+            )
+        except UnityTimeOutException:
+            # A silent environment cannot be trusted to answer later: stop it.
+            self._close_after_failure()
+            raise
         if output is None:
             self._close_after_failure()
             raise UnityCommunicatorStoppedException(

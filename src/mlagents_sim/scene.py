@@ -16,7 +16,6 @@ from mlagents_sim.side_channels import (
     EngineConfigurationReceiver,
     EnvironmentParametersReceiver,
     StatsSender,
-    TrainingAnalyticsReceiver,
 )
 from mlagents_sim.simulation import Simulation
 
@@ -26,7 +25,6 @@ class Scene:
         self.sim = sim
         self.academy = Academy(sim)
         self.engine = sim.engine
-        self.analytics = TrainingAnalyticsReceiver()
         self._stats = StatsSender(sim.stats)
         self._channels = SideChannelManager(
             [
@@ -34,7 +32,7 @@ class Scene:
                 EnvironmentParametersReceiver(sim.parameters),
                 sim.float_properties,
                 self._stats,
-                self.analytics,
+                sim.analytics,
             ]
         )
 

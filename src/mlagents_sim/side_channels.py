@@ -15,6 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlagents_envs.exception import UnitySideChannelException
+from mlagents_envs.side_channel.default_training_analytics_side_channel import (
+    TRAINING_ANALYTICS_CHANNEL_ID,
+    TrainingAnalyticsMessage,
+    unpack_training_analytics,
+)
 from mlagents_envs.side_channel.engine_configuration_channel import ConfigurationType
 from mlagents_envs.side_channel.environment_parameters_channel import (
     ENVIRONMENT_PARAMETERS_CHANNEL_ID,
@@ -32,7 +38,6 @@ from mlagents_envs.side_channel.stats_side_channel import (
 logger = logging.getLogger(__name__)
 
 ENGINE_CONFIGURATION_CHANNEL_ID = uuid.UUID("e951342c-4f7e-11ea-b238-784f4387d1f7")
-TRAINING_ANALYTICS_CHANNEL_ID = uuid.UUID("b664a4a9-d86f-5a5f-95cb-e8353a7e8356")
 
 
 class Sampler:
@@ -192,17 +197,20 @@ class StatsSender(SideChannel):
             msg = OutgoingMessage()
             msg.write_string(stat.key)
             msg.write_float32(stat.value)
-            msg.write_int32(stat.aggregation)
+            msg.write_int32(stat.aggregation.value)
             self.queue_message_to_send(msg)
         self.recorder.pending.clear()
 
 
 class TrainingAnalyticsReceiver(SideChannel):
-    """Unity logs the trainer's analytics; a Python environment just accepts them."""
+    """Keeps the analytics messages of the trainer (Unity logs them; nothing else uses them)."""
 
     def __init__(self) -> None:
         super().__init__(TRAINING_ANALYTICS_CHANNEL_ID)
-        self.received = 0
+        self.messages: list[TrainingAnalyticsMessage] = []
 
     def on_message_received(self, msg: IncomingMessage) -> None:
-        self.received += 1
+        try:
+            self.messages.append(unpack_training_analytics(msg.get_raw_bytes()))
+        except UnitySideChannelException as error:
+            logger.warning("Ignoring a training analytics message: %s", error)

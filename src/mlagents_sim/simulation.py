@@ -16,7 +16,12 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.float_properties_channel import FloatPropertiesChannel
-from mlagents_sim.side_channels import EngineSettings, EnvironmentParameters, StatsRecorder
+from mlagents_sim.side_channels import (
+    EngineSettings,
+    EnvironmentParameters,
+    StatsRecorder,
+    TrainingAnalyticsReceiver,
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,8 @@ class Simulation(ABC):
     a fixed agent id. `parameters` holds what Python sent through the environment parameters
     channel (read it when an episode begins); `stats` sends statistics to Python;
     `float_properties` is the key-value store shared with Python in both directions;
-    `engine` holds the engine configuration Python last sent.
+    `engine` holds the engine configuration Python last sent; `analytics` the trainer's
+    training analytics messages.
     """
 
     #: The behaviors of the scene, in the order their agents are numbered.
@@ -100,6 +106,7 @@ class Simulation(ABC):
         self.stats = StatsRecorder()
         self.float_properties = FloatPropertiesChannel()
         self.engine = EngineSettings()
+        self.analytics = TrainingAnalyticsReceiver()
 
     @abstractmethod
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:

@@ -29,17 +29,22 @@ class SideChannelManager:
                 )
             self._side_channels[channel.channel_id] = channel
         self._names = {cid: type(ch).__name__ for cid, ch in self._side_channels.items()}
+        self._skipped: set[uuid.UUID] = set()
 
     def process_side_channel_message(self, data: bytes) -> None:
         """Deliver each message of data to the channel registered for its id, in order.
 
-        Messages for an unregistered id are logged and skipped. A malformed frame raises
+        Messages for an unregistered id are skipped, with a warning the first time each id
+        is seen (an environment may send one every step). A malformed frame raises
         UnitySideChannelException after the messages before it have been delivered.
         """
         for channel_id, payload in iter_frames(data, self._names):
             channel = self._side_channels.get(channel_id)
             if channel is None:
-                logger.warning(
+                first = channel_id not in self._skipped
+                self._skipped.add(channel_id)
+                logger.log(
+                    logging.WARNING if first else logging.DEBUG,
                     "Skipping a side-channel message of %d bytes for channel %s: no side "
                     "channel with this id was given to the environment.",
                     len(payload),

@@ -1,0 +1,58 @@
+"""Fixtures for the wire tests: environment executables and free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from mlagents_envs.environment import UnityEnvironment
+from mlagents_sim.build import build_executable
+
+HERE = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (the OS picks it, so parallel runs do not clash)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _wire_sims_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Environment processes import the test simulations of this folder by module name.
+    existing = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(HERE), existing])))
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Executables by environment name, built once per session."""
+    folder = tmp_path_factory.mktemp("builds")
+    return {
+        "3DBall": build_executable("3DBall", folder),
+        "Echo": build_executable("wire_sims:EchoSim", folder, name="Echo"),
+        "TwoRate": build_executable("wire_sims:TwoRateSim", folder, name="TwoRate"),
+    }
+
+
+@pytest.fixture
+def launch(builds: dict[str, Path]) -> Iterator[Callable[..., UnityEnvironment]]:
+    """Start UnityEnvironments on free ports; every one is closed after the test."""
+    started: list[UnityEnvironment] = []
+
+    def start(name: str, **kwargs: object) -> UnityEnvironment:
+        kwargs.setdefault("base_port", free_port())
+        kwargs.setdefault("no_graphics", True)
+        kwargs.setdefault("timeout_wait", 30)
+        env = UnityEnvironment(str(builds[name]), **kwargs)  # type: ignore[arg-type]
+        started.append(env)
+        return env
+
+    yield start
+    for env in started:
+        env.close()
