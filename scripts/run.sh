@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job. Until the environment side exists (mlagents_sim), it is a tour of the wire:
-# an environment end and the Python end exchanging real protocol messages, with progress.
+# The main job: 3DBall launched as an executable and driven through UnityEnvironment.
+# (Until training lands, with a random policy; see examples/random_3dball.py.)
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh"
 cd "$ROOT"
-exec "$PY" examples/wire_roundtrip.py "$@"
+exec "$PY" examples/random_3dball.py "$@"
