@@ -11,6 +11,12 @@ ENVIRONMENTS: dict[str, str] = {
     "3DBall": "mlagents_sim.envs.ball3d:Ball3D",
 }
 
+#: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
+#: the environment mirrors one of its examples).
+EXPECTED_REWARDS: dict[str, float] = {
+    "3DBall": 100.0,
+}
+
 
 def simulation_class(name: str) -> type[Simulation]:
     """The Simulation class of a built-in name, or of "package.module:ClassName"."""

@@ -1,0 +1,51 @@
+"""The environments of mlagents_sim as registry entries (they join `default_registry`
+through the `mlagents_envs.registry` entry point)."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import sys
+from pathlib import Path
+from typing import Any
+
+from mlagents_envs.environment import UnityEnvironment
+from mlagents_envs.registry.base_registry_entry import BaseRegistryEntry
+from mlagents_envs.registry.binary_utils import get_tmp_dir
+from mlagents_sim.build import build_executable, executable_name
+from mlagents_sim.catalog import ENVIRONMENTS, EXPECTED_REWARDS, simulation_class
+from mlagents_sim.in_process import InProcessEnv
+
+
+class SimRegistryEntry(BaseRegistryEntry):
+    """A built-in environment: make() launches its executable through UnityEnvironment,
+    exactly as a downloaded build; make_in_process() runs it without a process."""
+
+    def __init__(self, identifier: str) -> None:
+        cls = simulation_class(identifier)
+        super().__init__(
+            identifier, EXPECTED_REWARDS.get(identifier), inspect.cleandoc(cls.__doc__ or "")
+        )
+
+    def executable(self) -> Path:
+        """The executable of this environment for this Python, written on first use."""
+        _, bin_dir = get_tmp_dir()
+        # One folder per interpreter: the launcher runs the Python it was written for.
+        key = hashlib.sha256(sys.executable.encode()).hexdigest()[:12]
+        folder = Path(bin_dir) / "mlagents_sim" / key
+        path = folder / executable_name(self.identifier)
+        return build_executable(self.identifier, folder) if not path.exists() else path
+
+    def make(self, **kwargs: Any) -> UnityEnvironment:
+        """Launch the environment; kwargs go to UnityEnvironment (all but file_name)."""
+        return UnityEnvironment(file_name=str(self.executable()), **kwargs)
+
+    def make_in_process(self, seed: int = 0, num_areas: int = 1, **kwargs: Any) -> InProcessEnv:
+        """The same environment in this process; kwargs go to InProcessEnv."""
+        return InProcessEnv(
+            simulation_class(self.identifier)(seed=seed, num_areas=num_areas), **kwargs
+        )
+
+
+def entries() -> list[BaseRegistryEntry]:
+    return [SimRegistryEntry(name) for name in ENVIRONMENTS]
