@@ -9,12 +9,14 @@ from mlagents_sim.simulation import Simulation
 #: Built-in environments: name -> "module:class".
 ENVIRONMENTS: dict[str, str] = {
     "3DBall": "mlagents_sim.envs.ball3d:Ball3D",
+    "VisualHallway": "mlagents_sim.envs.hallway:VisualHallway",
 }
 
 #: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
 #: the environment mirrors one of its examples).
 EXPECTED_REWARDS: dict[str, float] = {
     "3DBall": 100.0,
+    "VisualHallway": 0.99,
 }
 
 
