@@ -10,6 +10,7 @@ from mlagents_sim.simulation import Simulation
 ENVIRONMENTS: dict[str, str] = {
     "3DBall": "mlagents_sim.envs.ball3d:Ball3D",
     "VisualHallway": "mlagents_sim.envs.hallway:VisualHallway",
+    "GridWorld": "mlagents_sim.envs.gridworld:GridWorld",
 }
 
 #: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
@@ -17,6 +18,7 @@ ENVIRONMENTS: dict[str, str] = {
 EXPECTED_REWARDS: dict[str, float] = {
     "3DBall": 100.0,
     "VisualHallway": 0.99,
+    "GridWorld": 0.8,
 }
 
 
