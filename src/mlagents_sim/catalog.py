@@ -11,6 +11,7 @@ ENVIRONMENTS: dict[str, str] = {
     "3DBall": "mlagents_sim.envs.ball3d:Ball3D",
     "VisualHallway": "mlagents_sim.envs.hallway:VisualHallway",
     "GridWorld": "mlagents_sim.envs.gridworld:GridWorld",
+    "Sorter": "mlagents_sim.envs.sorter:Sorter",
 }
 
 #: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
@@ -19,6 +20,7 @@ EXPECTED_REWARDS: dict[str, float] = {
     "3DBall": 100.0,
     "VisualHallway": 0.99,
     "GridWorld": 0.8,
+    "Sorter": 10.0,
 }
 
 
