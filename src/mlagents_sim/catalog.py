@@ -8,19 +8,23 @@ from mlagents_sim.simulation import Simulation
 
 #: Built-in environments: name -> "module:class".
 ENVIRONMENTS: dict[str, str] = {
+    "Basic": "mlagents_sim.envs.basic:Basic",
     "3DBall": "mlagents_sim.envs.ball3d:Ball3D",
     "VisualHallway": "mlagents_sim.envs.hallway:VisualHallway",
     "GridWorld": "mlagents_sim.envs.gridworld:GridWorld",
     "Sorter": "mlagents_sim.envs.sorter:Sorter",
+    "Hybrid": "mlagents_sim.envs.basic:Hybrid",
 }
 
 #: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
 #: the environment mirrors one of its examples).
 EXPECTED_REWARDS: dict[str, float] = {
+    "Basic": 0.93,
     "3DBall": 100.0,
     "VisualHallway": 0.99,
     "GridWorld": 0.8,
     "Sorter": 10.0,
+    "Hybrid": 0.9,
 }
 
 
