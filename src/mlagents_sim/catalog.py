@@ -14,6 +14,7 @@ ENVIRONMENTS: dict[str, str] = {
     "GridWorld": "mlagents_sim.envs.gridworld:GridWorld",
     "Sorter": "mlagents_sim.envs.sorter:Sorter",
     "Hybrid": "mlagents_sim.envs.basic:Hybrid",
+    "PushBlock": "mlagents_sim.envs.pushblock:CooperativePushBlock",
 }
 
 #: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
@@ -25,6 +26,7 @@ EXPECTED_REWARDS: dict[str, float] = {
     "GridWorld": 0.8,
     "Sorter": 10.0,
     "Hybrid": 0.9,
+    "PushBlock": 5.9,
 }
 
 

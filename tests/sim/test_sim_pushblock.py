@@ -1,0 +1,547 @@
+"""Cooperative Push Block: grid rules, group rewards and group episodes, in-process and as
+an executable."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlagents_envs.base_env import (
+    ActionSpec,
+    ActionTuple,
+    BaseEnv,
+    DecisionSteps,
+    DimensionProperty,
+    ObservationSpec,
+    ObservationType,
+)
+from mlagents_envs.conformance import check_env
+from mlagents_envs.environment import UnityEnvironment
+from mlagents_envs.side_channel.stats_side_channel import (
+    StatsAggregationMethod,
+    StatsSideChannel,
+)
+from mlagents_sim.build import build_executable
+from mlagents_sim.envs.pushblock import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    STAY,
+    UP,
+    CooperativePushBlock,
+    push_planner,
+)
+from mlagents_sim.in_process import InProcessEnv
+
+NAME = "PushBlock"
+STAT = "PushBlock/Blocks delivered"
+TARGET = "mlagents_sim.envs.pushblock:CooperativePushBlock"
+PENALTY = np.float32(-1.0 / 500)
+
+Cell = tuple[int, int]
+Policy = Callable[[DecisionSteps], np.ndarray]
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def started(seed: int = 0, num_areas: int = 1) -> CooperativePushBlock:
+    sim = CooperativePushBlock(seed=seed, num_areas=num_areas)
+    sim.reset_agents(NAME, np.arange(sim.n_agents))
+    return sim
+
+
+def place(
+    sim: CooperativePushBlock,
+    agents: Sequence[Cell],
+    blocks: Sequence[Cell | None],
+    area: int = 0,
+) -> None:
+    """Hand-set an area: its 3 agents' cells, and the lower-left cell of its blocks of side
+    1, 2 and 3 (None: delivered)."""
+    for i, (x, y) in enumerate(agents):
+        sim.agent_x[3 * area + i], sim.agent_y[3 * area + i] = x, y
+    for b, corner in enumerate(blocks):
+        j = 3 * area + b
+        sim.block_alive[j] = corner is not None
+        if corner is not None:
+            sim.block_x[j], sim.block_y[j] = corner
+
+
+def step(sim: CooperativePushBlock, moves: Sequence[int]):
+    discrete = np.asarray(moves, dtype=np.int32).reshape(-1, 1)
+    return sim.tick({NAME: ActionTuple(discrete=discrete)})[NAME]
+
+
+def agents_of(sim: CooperativePushBlock, area: int = 0) -> list[Cell]:
+    rows = range(3 * area, 3 * area + 3)
+    return [(int(sim.agent_x[r]), int(sim.agent_y[r])) for r in rows]
+
+
+def blocks_of(sim: CooperativePushBlock, area: int = 0) -> list[Cell | None]:
+    return [
+        (int(sim.block_x[j]), int(sim.block_y[j])) if sim.block_alive[j] else None
+        for j in range(3 * area, 3 * area + 3)
+    ]
+
+
+# Agents parked far from the blocks of the rule tests, standing still.
+PARKED = [(7, 7), (6, 7), (5, 7)]
+
+
+def test_behavior_and_specs():
+    sim = CooperativePushBlock(num_areas=2)
+    (behavior,) = sim.behaviors
+    assert behavior.name == NAME
+    assert behavior.n_agents == 6
+    assert behavior.decision_period == 1
+    assert behavior.max_step == 500
+    assert behavior.reward_accumulates is True
+    assert behavior.compressed == (False,)
+    assert behavior.spec.observation_specs == [
+        ObservationSpec((15,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "VectorSensor")
+    ]
+    assert behavior.spec.action_spec == ActionSpec.create_discrete((5,))
+    groups = sim.group_ids(NAME)
+    assert groups.dtype == np.int32
+    assert groups.tolist() == [1, 1, 1, 2, 2, 2]
+    assert sim.action_masks(NAME, np.arange(6)) is None
+
+
+def test_episodes_begin_with_a_solvable_layout():
+    sim = started(seed=3, num_areas=300)
+    x, y = sim.block_x.reshape(-1, 3), sim.block_y.reshape(-1, 3)
+    sizes = np.array([1, 2, 3])
+    assert sim.block_alive.all()
+    # Above the bottom row, top edge at least two rows below the goal row, on the grid.
+    assert (y >= 1).all() and (y + sizes - 1 <= 5).all()
+    assert (x >= 0).all() and (x + sizes <= 8).all()
+    # Separate columns: pushing every block straight up delivers all of them.
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        assert ((x[:, a] + sizes[a] <= x[:, b]) | (x[:, b] + sizes[b] <= x[:, a])).all()
+    # Agents in distinct free cells below the goal row.
+    ax, ay = sim.agent_x.reshape(-1, 3), sim.agent_y.reshape(-1, 3)
+    codes = ay * 8 + ax
+    assert (np.sort(codes, axis=1)[:, 1:] != np.sort(codes, axis=1)[:, :-1]).all()
+    assert (ay <= 6).all() and (ax >= 0).all() and (ax < 8).all() and (ay >= 0).all()
+    for b, s in enumerate(sizes):
+        inside = (
+            (ax >= x[:, b : b + 1])
+            & (ax < x[:, b : b + 1] + s)
+            & (ay >= y[:, b : b + 1])
+            & (ay < y[:, b : b + 1] + s)
+        )
+        assert not inside.any()
+    # Layouts vary: every order of the blocks and every height occurs.
+    assert len({tuple(np.argsort(row)) for row in x}) == 6
+    assert set(y[:, 0].tolist()) == {1, 2, 3, 4, 5}
+
+
+def test_reset_restarts_only_the_areas_asked():
+    sim = started(seed=1, num_areas=2)
+    step(sim, [UP] * 6)
+    before = (agents_of(sim, 0), blocks_of(sim, 0), agents_of(sim, 1), blocks_of(sim, 1))
+    sim.reset_agents(NAME, np.array([3, 4, 5]))
+    assert agents_of(sim, 0) == before[0] and blocks_of(sim, 0) == before[1]
+    assert (agents_of(sim, 1), blocks_of(sim, 1)) != before[2:]
+    assert sim.episode_steps.tolist() == [1, 0]
+    sim.reset_agents(NAME, np.zeros(0, dtype=np.int64))  # nothing to restart
+    assert sim.episode_steps.tolist() == [1, 0]
+
+
+def test_observations_on_a_hand_set_state():
+    sim = started(num_areas=2)
+    place(sim, [(2, 1), (5, 0), (0, 6)], [(4, 4), (6, 2), None], area=1)
+    obs = sim.observe(NAME, np.array([3, 4, 5]))[0]
+    assert obs.dtype == np.float32 and obs.shape == (3, 15)
+    size2_center = (6.5, 2.5)
+    expected = np.array(
+        [
+            [2, 1, 3, -1, -2, 5, 2, 3, 0, size2_center[0] - 2, size2_center[1] - 1, 0, 0, 0, 0],
+            [5, 0, -3, 1, -5, 6, -1, 4, 0, size2_center[0] - 5, size2_center[1], 0, 0, 0, 0],
+            [0, 6, 2, -5, 5, -6, 4, -2, 0, size2_center[0], size2_center[1] - 6, 0, 0, 0, 0],
+        ]
+    )
+    expected /= 8
+    expected[:, [8, 11, 14]] = [0, 0, 1]  # only the big block was delivered
+    np.testing.assert_array_equal(obs, expected.astype(np.float32))
+    # Any rows, in any order, and none.
+    np.testing.assert_array_equal(sim.observe(NAME, np.array([5, 3]))[0], obs[[2, 0]])
+    assert sim.observe(NAME, np.zeros(0, dtype=np.int64))[0].shape == (0, 15)
+    # Centers of the 3x3 block are whole cells.
+    place(sim, [(0, 0), (1, 0), (2, 0)], [None, None, (3, 2)], area=0)
+    np.testing.assert_array_equal(sim.observe(NAME, np.array([0]))[0][0, 12:], [4 / 8, 3 / 8, 0])
+
+
+def test_agents_move_and_are_stopped_by_walls_blocks_and_each_other():
+    sim = started()
+    place(sim, [(0, 0), (3, 3), (7, 6)], [(5, 5), None, None])
+    step(sim, [LEFT, RIGHT, UP])  # a wall; a free cell; into the goal row is allowed
+    assert agents_of(sim) == [(0, 0), (4, 3), (7, 7)]
+    step(sim, [DOWN, DOWN, UP])
+    assert agents_of(sim) == [(0, 0), (4, 2), (7, 7)]
+    # Into a block of side 2 alone: nothing moves.
+    place(sim, [(2, 1), (0, 5), (7, 7)], [None, (2, 2), None])
+    step(sim, [UP, STAY, STAY])
+    assert agents_of(sim) == [(2, 1), (0, 5), (7, 7)] and blocks_of(sim)[1] == (2, 2)
+    # Two agents for one cell: both stay. Swapping cells: both stay.
+    place(sim, [(2, 5), (4, 5), (0, 0)], [None, None, None])
+    step(sim, [RIGHT, LEFT, STAY])
+    assert agents_of(sim) == [(2, 5), (4, 5), (0, 0)]
+    place(sim, [(2, 5), (3, 5), (0, 0)], [None, None, None])
+    step(sim, [RIGHT, LEFT, STAY])
+    assert agents_of(sim) == [(2, 5), (3, 5), (0, 0)]
+    # Into a cell its agent leaves on the same tick: it was held, so it waits.
+    step(sim, [RIGHT, RIGHT, UP])
+    assert agents_of(sim) == [(2, 5), (4, 5), (0, 1)]
+    step(sim, [RIGHT, RIGHT, UP])
+    assert agents_of(sim) == [(3, 5), (5, 5), (0, 2)]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_a_block_moves_only_with_as_many_pushers_as_its_side(size: int):
+    blocks: list[Cell | None] = [None, None, None]
+    blocks[size - 1] = (2, 2)
+    below = [(2 + i, 1) for i in range(size)]
+    for pushers in range(1, size + 1):
+        sim = started()
+        agents = below[:pushers] + PARKED[pushers:]
+        place(sim, agents, blocks)
+        t = step(sim, [UP] * pushers + [STAY] * (3 - pushers))
+        if pushers < size:
+            assert blocks_of(sim)[size - 1] == (2, 2)
+            assert agents_of(sim) == agents
+        else:
+            assert blocks_of(sim)[size - 1] == (2, 3)
+            assert agents_of(sim)[:pushers] == [(2 + i, 2) for i in range(size)]
+        assert not t.done.any()
+    # Pushing right takes as many, on its left side.
+    sim = started()
+    place(sim, [(1, 2 + i) for i in range(size)] + PARKED[size:], blocks)
+    step(sim, [RIGHT] * size + [STAY] * (3 - size))
+    assert blocks_of(sim)[size - 1] == (3, 2)
+
+
+def test_pushers_must_share_a_side_and_a_direction():
+    sim = started()
+    # Side 2: one pushes up from below, one pushes left from the right side.
+    place(sim, [(2, 1), (4, 3), (7, 7)], [None, (2, 2), None])
+    step(sim, [UP, LEFT, STAY])
+    assert blocks_of(sim)[1] == (2, 2) and agents_of(sim)[:2] == [(2, 1), (4, 3)]
+    # Both below it, only one pushing.
+    place(sim, [(2, 1), (3, 1), (7, 7)], [None, (2, 2), None])
+    step(sim, [UP, STAY, STAY])
+    assert blocks_of(sim)[1] == (2, 2)
+    # Side 1 pushed from two sides at once (opposite, or crossing): it stays.
+    place(sim, [(2, 3), (4, 3), (7, 7)], [(3, 3), None, None])
+    step(sim, [RIGHT, LEFT, STAY])
+    assert blocks_of(sim)[0] == (3, 3) and agents_of(sim)[:2] == [(2, 3), (4, 3)]
+    place(sim, [(2, 3), (3, 2), (7, 7)], [(3, 3), None, None])
+    step(sim, [RIGHT, UP, STAY])
+    assert blocks_of(sim)[0] == (3, 3)
+
+
+def test_a_block_stops_at_walls_blocks_agents_and_other_moving_blocks():
+    sim = started()
+    place(sim, [(1, 3), (7, 7), (6, 7)], [(0, 3), None, None])
+    step(sim, [LEFT, STAY, STAY])
+    assert blocks_of(sim)[0] == (0, 3) and agents_of(sim)[0] == (1, 3)
+    # Into another block.
+    place(sim, [(3, 2), (7, 7), (6, 7)], [(3, 3), (3, 4), None])
+    step(sim, [UP, STAY, STAY])
+    assert blocks_of(sim)[:2] == [(3, 3), (3, 4)] and agents_of(sim)[0] == (3, 2)
+    # Onto an agent.
+    place(sim, [(3, 2), (3, 4), (6, 7)], [(3, 3), None, None])
+    step(sim, [UP, STAY, STAY])
+    assert blocks_of(sim)[0] == (3, 3) and agents_of(sim)[0] == (3, 2)
+    # Two blocks moving into the same cell: both stay.
+    place(sim, [(1, 3), (6, 3), (6, 4)], [(2, 3), (4, 3), None])
+    step(sim, [RIGHT, LEFT, LEFT])
+    assert blocks_of(sim)[:2] == [(2, 3), (4, 3)]
+    assert agents_of(sim) == [(1, 3), (6, 3), (6, 4)]
+    # Two blocks pushed on the same tick in different places both move.
+    place(sim, [(0, 3), (4, 2), (5, 2)], [(1, 3), (4, 3), None])
+    step(sim, [RIGHT, UP, UP])
+    assert blocks_of(sim)[:2] == [(2, 3), (4, 4)]
+    assert agents_of(sim) == [(1, 3), (4, 3), (5, 3)]
+
+
+def test_delivering_a_block_rewards_the_group_and_removes_it():
+    sim = started(num_areas=2)
+    place(sim, [(3, 4), (4, 4), (0, 0)], [(0, 2), (3, 5), (5, 1)], area=0)
+    t = step(sim, [UP, UP, STAY, STAY, STAY, STAY])
+    assert blocks_of(sim) == [(0, 2), None, (5, 1)]
+    assert agents_of(sim) == [(3, 5), (4, 5), (0, 0)]
+    assert t.reward.dtype == np.float32
+    np.testing.assert_array_equal(t.reward, 0.0)  # individual rewards: none
+    assert t.group_reward is not None and t.group_reward.dtype == np.float32
+    np.testing.assert_array_equal(t.group_reward, [2 + PENALTY] * 3 + [PENALTY] * 3)
+    assert not t.done.any()
+    obs = sim.observe(NAME, np.array([0]))[0][0]
+    np.testing.assert_array_equal(obs[9:12], [0, 0, 1])
+    # Where it was is free now.
+    step(sim, [UP, UP, STAY, STAY, STAY, STAY])
+    assert agents_of(sim)[:2] == [(3, 6), (4, 6)]
+    assert sim.stats.pending == []
+
+
+def test_the_last_delivery_ends_the_whole_group():
+    sim = started(num_areas=2)
+    place(sim, [(5, 5), (0, 0), (7, 7)], [(5, 6), None, None], area=1)
+    t = step(sim, [STAY, STAY, STAY, UP, STAY, STAY])
+    np.testing.assert_array_equal(t.done, [False] * 3 + [True] * 3)
+    np.testing.assert_array_equal(t.group_reward, [PENALTY] * 3 + [1 + PENALTY] * 3)
+    (stat,) = sim.stats.pending
+    assert (stat.key, stat.value, stat.aggregation) == (STAT, 3.0, StatsAggregationMethod.AVERAGE)
+
+
+def test_the_statistic_is_sent_when_max_step_interrupts():
+    sim = started(num_areas=2)
+    place(sim, [(0, 0), (1, 0), (7, 7)], [None, (2, 2), (5, 1)], area=0)
+    sim.episode_steps[:] = [498, 10]
+    t = step(sim, [STAY] * 6)
+    assert sim.stats.pending == [] and not t.done.any()
+    t = step(sim, [STAY] * 6)
+    (stat,) = sim.stats.pending
+    assert (stat.key, stat.value) == (STAT, 1.0)
+    assert not t.done.any()  # interrupting is the Academy's business
+
+
+def test_same_seed_same_run_other_seed_other_run():
+    def run(seed: int) -> list[np.ndarray]:
+        sim = started(seed=seed, num_areas=2)
+        rng = np.random.default_rng(4)
+        record = []
+        for _ in range(300):
+            t = step(sim, rng.integers(0, 5, 6))
+            record += [sim.observe(NAME, np.arange(6))[0], t.group_reward, t.done]
+            ended = t.done | np.repeat(sim.episode_steps >= 100, 3)
+            if ended.any():
+                sim.reset_agents(NAME, np.flatnonzero(ended))
+        return record
+
+    first, again, other = run(5), run(5), run(6)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_bad_calls():
+    sim = started()
+    with pytest.raises(KeyError):
+        sim.observe("Walker", np.arange(3))
+    with pytest.raises(KeyError):
+        sim.reset_agents("Walker", np.arange(3))
+    with pytest.raises(KeyError):
+        sim.group_ids("Walker")
+    with pytest.raises(ValueError):
+        step(sim, [UP, UP])
+    with pytest.raises(ValueError):
+        step(sim, [UP, UP, 5])
+    with pytest.raises(ValueError):
+        step(sim, [UP, UP, -1])
+
+
+def test_the_planner_decides_from_each_agents_own_observation():
+    sim = started()
+    place(sim, [(3, 2), (0, 0), (7, 7)], [(3, 3), None, None])
+    actions = push_planner(sim.observe(NAME, np.arange(3))[0])
+    assert actions.shape == (3, 1) and actions.dtype == np.int32
+    assert actions[0, 0] == UP  # under the last block: push
+    # Rows decided one by one agree with the batch: nothing but its own row is needed.
+    sim = started(seed=8, num_areas=4)
+    obs = sim.observe(NAME, np.arange(12))[0]
+    batch = push_planner(obs)
+    for i in range(12):
+        np.testing.assert_array_equal(push_planner(obs[i : i + 1]), batch[i : i + 1])
+
+
+def planner_policy(decision: DecisionSteps) -> np.ndarray:
+    return push_planner(decision.obs[0])
+
+
+def episode_group_rewards(env: BaseEnv, policy: Policy, steps: int) -> list[float]:
+    """Run env and return the group reward each agent's finished episodes summed to."""
+    totals: list[float] = []
+    running: dict[int, float] = {}
+    env.reset()
+    for _ in range(steps):
+        decision, terminal = env.get_steps(NAME)
+        for agent, value in zip(terminal.agent_id.tolist(), terminal.group_reward.tolist()):
+            totals.append(running.pop(agent, 0.0) + value)
+        for agent, value in zip(decision.agent_id.tolist(), decision.group_reward.tolist()):
+            running[agent] = running.get(agent, 0.0) + value
+        env.set_actions(NAME, ActionTuple(discrete=policy(decision)))
+        env.step()
+    return totals
+
+
+def test_the_planner_beats_random_moves_by_far():
+    rng = np.random.default_rng(0)
+
+    def random_policy(decision: DecisionSteps) -> np.ndarray:
+        return rng.integers(0, 5, (len(decision), 1)).astype(np.int32)
+
+    with InProcessEnv(CooperativePushBlock(seed=1, num_areas=4)) as env:
+        scripted = episode_group_rewards(env, planner_policy, 250)
+    with InProcessEnv(CooperativePushBlock(seed=1, num_areas=6)) as env:
+        random = episode_group_rewards(env, random_policy, 501)
+    assert len(scripted) >= 3 * 25 and len(random) == 3 * 6
+    assert np.mean(scripted) > 5.7  # all 6 points in about 30 ticks
+    assert np.mean(random) < 1.0
+    assert np.mean(scripted) - np.mean(random) > 4.5
+
+
+def test_groups_end_together_with_their_group_reward():
+    stats = StatsSideChannel()
+    ended_groups = 0
+    with InProcessEnv(CooperativePushBlock(seed=2, num_areas=3), side_channels=[stats]) as env:
+        env.reset()
+        decision, terminal = env.get_steps(NAME)
+        assert len(terminal) == 0
+        # One group per area, each with its own id.
+        np.testing.assert_array_equal(decision.group_id, decision.agent_id // 3 + 1)
+        assert decision.group_id.dtype == np.int32
+        assert sorted(set(decision.group_id.tolist())) == [1, 2, 3]
+        np.testing.assert_array_equal(decision.group_reward, 0.0)
+        for _ in range(120):
+            env.set_actions(NAME, ActionTuple(discrete=push_planner(decision.obs[0])))
+            env.step()
+            decision, terminal = env.get_steps(NAME)
+            assert len(decision) == 9
+            np.testing.assert_array_equal(decision.group_id, decision.agent_id // 3 + 1)
+            np.testing.assert_array_equal(decision.reward, 0.0)
+            assert decision.group_reward.dtype == np.float32
+            restarted = np.isin(decision.agent_id, terminal.agent_id)
+            # A restarted agent's new episode has earned nothing yet; the others got this
+            # tick's group reward: the time penalty, plus the sides of the blocks delivered.
+            np.testing.assert_array_equal(decision.group_reward[restarted], 0.0)
+            per_group = decision.group_reward.reshape(3, 3)
+            assert (per_group == per_group[:, :1]).all()
+            delivered = decision.group_reward[~restarted] - PENALTY
+            assert set(np.round(delivered, 4).tolist()) <= {0, 1, 2, 3}
+            if not len(terminal):
+                continue
+            # Every agent of a group ends in the same output, with the group's id.
+            np.testing.assert_array_equal(terminal.group_id, terminal.agent_id // 3 + 1)
+            for group in set(terminal.group_id.tolist()):
+                members = terminal.agent_id[terminal.group_id == group]
+                assert sorted(members.tolist()) == [3 * (group - 1) + i for i in range(3)]
+                ended_groups += 1
+            assert not terminal.interrupted.any()
+            np.testing.assert_array_equal(terminal.reward, 0.0)
+            # The group reward of the last tick comes with the terminal steps: the last
+            # block delivered, less the time penalty.
+            last = terminal.group_reward - PENALTY
+            assert set(np.round(last, 4).tolist()) <= {1, 2, 3}
+            for group in set(terminal.group_id.tolist()):
+                assert len(set(terminal.group_reward[terminal.group_id == group])) == 1
+    assert ended_groups >= 6
+    values = stats.get_and_reset_stats()[STAT]
+    assert len(values) == ended_groups
+    assert values == [(3.0, StatsAggregationMethod.AVERAGE)] * ended_groups
+
+
+def test_max_step_interrupts_every_agent_of_every_group_together():
+    stats = StatsSideChannel()
+    with InProcessEnv(CooperativePushBlock(seed=2, num_areas=2), side_channels=[stats]) as env:
+        env.reset()
+        total = np.zeros(6, dtype=np.float32)
+        for tick in range(500):
+            decision, terminal = env.get_steps(NAME)
+            assert len(terminal) == 0
+            total[decision.agent_id] += decision.group_reward
+            env.set_actions(NAME, ActionTuple(discrete=np.zeros((6, 1), np.int32)))
+            env.step()
+            if tick < 499:
+                assert STAT not in stats.get_and_reset_stats()
+        decision, terminal = env.get_steps(NAME)
+        assert sorted(terminal.agent_id.tolist()) == list(range(6))
+        assert terminal.interrupted.all()
+        np.testing.assert_array_equal(terminal.group_id, terminal.agent_id // 3 + 1)
+        np.testing.assert_array_equal(terminal.group_reward, PENALTY)
+        total[terminal.agent_id] += terminal.group_reward
+        np.testing.assert_allclose(total, -1.0, rtol=1e-4)  # standing still costs 1
+        np.testing.assert_array_equal(decision.group_reward, 0.0)  # all restarted
+    assert stats.get_and_reset_stats()[STAT] == [(0.0, StatsAggregationMethod.AVERAGE)] * 2
+
+
+def test_conformance_in_process():
+    report = check_env(InProcessEnv(CooperativePushBlock(seed=1, num_areas=2)), steps=520)
+    assert report.interrupted[NAME] == 6
+
+
+@pytest.fixture(scope="module")
+def executable(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_executable(TARGET, tmp_path_factory.mktemp("pushblock"))
+
+
+def launch(path: Path, **kwargs: int) -> UnityEnvironment:
+    return UnityEnvironment(
+        str(path), base_port=free_port(), no_graphics=True, timeout_wait=30, **kwargs
+    )
+
+
+def test_conformance_as_an_executable(executable: Path):
+    env = launch(executable, seed=4, num_areas=2)
+    try:
+        report = check_env(env, steps=520)
+    finally:
+        env.close()
+    assert report.interrupted[NAME] == 6
+
+
+def run_steps(env: BaseEnv, steps: int, seed: int) -> Iterator[tuple[np.ndarray, ...]]:
+    """Step env with the planner (so that groups finish episodes), then with seeded random
+    actions, and yield everything it returned."""
+    rng = np.random.default_rng(seed)
+    env.reset()
+    for k in range(steps):
+        decision, terminal = env.get_steps(NAME)
+        yield (
+            decision.agent_id,
+            decision.reward,
+            decision.group_id,
+            decision.group_reward,
+            *decision.action_mask,
+            *decision.obs,
+            terminal.agent_id,
+            terminal.reward,
+            terminal.group_id,
+            terminal.group_reward,
+            terminal.interrupted,
+            *terminal.obs,
+        )
+        if k < 80:
+            actions = ActionTuple(discrete=push_planner(decision.obs[0]))
+        else:
+            actions = env.behavior_specs[NAME].action_spec.random_action(len(decision), rng)
+        env.set_actions(NAME, actions)
+        env.step()
+
+
+def test_executable_and_in_process_give_identical_steps(executable: Path):
+    env = launch(executable, seed=11, num_areas=2)
+    try:
+        over_wire = list(run_steps(env, 240, seed=5))
+    finally:
+        env.close()
+    with InProcessEnv(CooperativePushBlock(seed=11, num_areas=2)) as local:
+        in_process = list(run_steps(local, 240, seed=5))
+    assert len(over_wire) == len(in_process) == 240
+    for wire_arrays, local_arrays in zip(over_wire, in_process):
+        assert len(wire_arrays) == len(local_arrays)
+        for a, b in zip(wire_arrays, local_arrays):
+            np.testing.assert_array_equal(a, b)
+            assert a.dtype == b.dtype
+    # The run did see groups end, and their group rewards.
+    assert sum(len(r[-6]) for r in in_process) >= 6
+    assert any(np.any(r[3] > 0) for r in in_process)
