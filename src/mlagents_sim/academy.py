@@ -133,9 +133,15 @@ class Academy:
             for name, agents in self._agents.items()
         }
         transitions = self.sim.tick(actions)
+        # Every behavior's terminal observations are taken before any agent restarts, so
+        # that a scene shared by several behaviors is seen as it ended.
         for name, agents in self._agents.items():
             if agents.definition.n_agents:
                 self._apply(name, agents, transitions[name])
+        for name, agents in self._agents.items():
+            if len(agents.ended_rows):
+                self.episodes_started += len(agents.ended_rows)
+                self.sim.reset_agents(name, agents.ended_rows)
         self.step_count += 1
 
     def _apply(self, name: str, agents: _Agents, t: Transition) -> None:
@@ -170,8 +176,6 @@ class Academy:
         )
         agents.ended_rows = rows
         agents.start_episodes(rows)
-        self.episodes_started += len(rows)
-        self.sim.reset_agents(name, rows)
 
     def _output(self, name: str, rows: np.ndarray) -> Steps:
         agents = self._agents[name]

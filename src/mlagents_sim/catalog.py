@@ -15,6 +15,7 @@ ENVIRONMENTS: dict[str, str] = {
     "Sorter": "mlagents_sim.envs.sorter:Sorter",
     "Hybrid": "mlagents_sim.envs.basic:Hybrid",
     "PushBlock": "mlagents_sim.envs.pushblock:CooperativePushBlock",
+    "StrikersVsGoalie": "mlagents_sim.envs.strikers:StrikersVsGoalie",
 }
 
 #: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
@@ -27,6 +28,7 @@ EXPECTED_REWARDS: dict[str, float] = {
     "Sorter": 10.0,
     "Hybrid": 0.9,
     "PushBlock": 5.9,
+    "StrikersVsGoalie": 0.98,
 }
 
 
