@@ -88,6 +88,17 @@ def test_unknown_channel_is_logged_and_skipped(caplog):
     assert str(ID_UNKNOWN) in records[0].getMessage()
 
 
+def test_unknown_channel_warns_once_per_id(caplog):
+    manager = SideChannelManager([])
+    data = frame(ID_UNKNOWN, b"1") + frame(ID_UNKNOWN, b"2") + frame(ID_A, b"3")
+    with caplog.at_level(logging.WARNING, logger="mlagents_envs.side_channel"):
+        manager.process_side_channel_message(data)
+        manager.process_side_channel_message(data)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 2
+    assert str(ID_UNKNOWN) in warned[0] and str(ID_A) in warned[1]
+
+
 def test_truncated_frame_names_the_registered_class_and_keeps_earlier_messages():
     a, b = RawBytesChannel(ID_A), RawBytesChannel(ID_B)
     manager = SideChannelManager([a, b])
