@@ -14,7 +14,8 @@ from importlib import metadata
 import grpc
 
 from mlagents_envs.base_env import ActionTuple
-from mlagents_envs.codec import actions_from_proto, behavior_spec_to_proto, steps_to_proto
+from mlagents_envs.codec import actions_from_proto, behavior_spec_to_proto
+from mlagents_envs.codec.wire_steps import length_delimited, steps_to_bytes
 from mlagents_envs.communicator_objects.capabilities_pb2 import UnityRLCapabilitiesProto
 from mlagents_envs.communicator_objects.command_pb2 import QUIT, RESET
 from mlagents_envs.communicator_objects.header_pb2 import HeaderProto
@@ -24,10 +25,6 @@ from mlagents_envs.communicator_objects.unity_rl_initialization_output_pb2 impor
     UnityRLInitializationOutputProto,
 )
 from mlagents_envs.communicator_objects.unity_rl_input_pb2 import UnityRLInputProto
-from mlagents_envs.communicator_objects.unity_rl_output_pb2 import UnityRLOutputProto
-from mlagents_envs.communicator_objects.unity_to_external_pb2_grpc import (
-    UnityToExternalProtoStub,
-)
 from mlagents_sim.academy import Steps
 from mlagents_sim.scene import Scene
 from mlagents_sim.simulation import Simulation
@@ -35,6 +32,7 @@ from mlagents_sim.simulation import Simulation
 logger = logging.getLogger(__name__)
 
 COMMUNICATION_VERSION = "1.5.0"
+EXCHANGE_METHOD = "/communicator_objects.UnityToExternalProto/Exchange"
 _OK = 200
 # Large scenes of images exceed gRPC's default 4 MB per message.
 _MAX_MESSAGE = 512 * 1024 * 1024
@@ -74,7 +72,13 @@ class RemoteSession:
         self._connect_timeout = connect_timeout
         self._version = communication_version
         self._channel = grpc.insecure_channel(f"{host}:{port}", options=_CHANNEL_OPTIONS)
-        self._stub = UnityToExternalProtoStub(self._channel)
+        # Outputs go out as bytes built by the codec (identity serializer): the agents'
+        # records are written with numpy, never as one protobuf object per agent.
+        self._exchange = self._channel.unary_unary(
+            EXCHANGE_METHOD,
+            request_serializer=bytes,
+            response_deserializer=UnityMessageProto.FromString,
+        )
         self._specs_sent: set[str] = set()
         self._warned_counts: set[str] = set()
         self._started = False
@@ -94,9 +98,11 @@ class RemoteSession:
                 self.scene.close()
             self._channel.close()
 
-    def _call(self, message: UnityMessageProto, **kwargs: object) -> UnityMessageProto:
+    def _call(self, message: UnityMessageProto | bytes, **kwargs: object) -> UnityMessageProto:
+        if isinstance(message, UnityMessageProto):
+            message = message.SerializeToString()
         try:
-            reply = self._stub.Exchange(message, **kwargs)
+            reply = self._exchange(message, **kwargs)
         except grpc.RpcError as error:
             code = error.code() if isinstance(error, grpc.Call) else None
             raise Disconnected(f"the connection to the trainer broke ({code})") from None
@@ -178,24 +184,28 @@ class RemoteSession:
             actions[name] = action
         return actions
 
-    def _output(self, steps: dict[str, Steps]) -> UnityMessageProto:
+    def _output(self, steps: dict[str, Steps]) -> bytes:
+        """The serialized output: header, brain parameters and side channels through
+        protobuf, then one chunk per behavior with its agents; protobuf merges
+        concatenated messages, so the chunks land in the same map."""
         assert self.scene is not None
         behaviors = self.scene.academy.behaviors
-        rl_output = UnityRLOutputProto()
-        init_output = UnityRLInitializationOutputProto()
+        message = UnityMessageProto(header=HeaderProto(status=_OK))
+        rl_output = message.unity_output.rl_output
+        rl_output.side_channel = self.scene.outgoing()
+        chunks = []
         for name, (decision, terminal) in steps.items():
             if not len(decision) and not len(terminal):
                 continue
             definition = behaviors[name]
-            compressed = definition.compressed or None
-            infos = steps_to_proto(decision, terminal, definition.spec, compressed)
-            rl_output.agentInfos[name].value.extend(infos)
+            agents = steps_to_bytes(
+                decision, terminal, definition.spec, definition.compressed or None
+            )
+            entry = length_delimited(1, name.encode()) + length_delimited(2, agents)
+            # UnityMessageProto.unity_output(2) > rl_output(1) > agentInfos(2) entry.
+            chunks.append(length_delimited(2, length_delimited(1, length_delimited(2, entry))))
             if name not in self._specs_sent:
-                init_output.brain_parameters.append(behavior_spec_to_proto(name, definition.spec))
+                brain = behavior_spec_to_proto(name, definition.spec)
+                message.unity_output.rl_initialization_output.brain_parameters.append(brain)
                 self._specs_sent.add(name)
-        rl_output.side_channel = self.scene.outgoing()
-        message = UnityMessageProto(header=HeaderProto(status=_OK))
-        message.unity_output.rl_output.CopyFrom(rl_output)
-        if init_output.brain_parameters:
-            message.unity_output.rl_initialization_output.CopyFrom(init_output)
-        return message
+        return message.SerializeToString() + b"".join(chunks)

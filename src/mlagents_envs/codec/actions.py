@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -41,7 +42,11 @@ def actions_from_proto(protos: Sequence[AgentActionProto], spec: ActionSpec) -> 
     A proto with no continuous or discrete actions but deprecated vector actions (sent by
     older clients) is read from those.
     """
+    protos = list(protos)
     n, c_size, d_size = len(protos), spec.continuous_size, spec.discrete_size
+    fast = _all_current(protos, c_size, d_size)
+    if fast is not None:
+        return fast
     continuous = np.zeros((n, c_size), dtype=np.float32)
     discrete = np.zeros((n, d_size), dtype=np.int32)
     for row, proto in enumerate(protos):
@@ -57,3 +62,17 @@ def actions_from_proto(protos: Sequence[AgentActionProto], spec: ActionSpec) -> 
         continuous[row] = c
         discrete[row] = d
     return ActionTuple(continuous, discrete)
+
+
+def _all_current(protos: list[AgentActionProto], c_size: int, d_size: int) -> ActionTuple | None:
+    """All rows at once when every proto has exactly the current fields of the spec's
+    sizes (the usual case); None sends the caller to the row by row path."""
+    n = len(protos)
+    continuous = [p.continuous_actions[:] for p in protos]
+    discrete = [p.discrete_actions[:] for p in protos]
+    if any(len(c) != c_size for c in continuous) or any(len(d) != d_size for d in discrete):
+        return None
+    return ActionTuple(
+        np.fromiter(chain.from_iterable(continuous), np.float32, n * c_size).reshape(n, c_size),
+        np.fromiter(chain.from_iterable(discrete), np.int32, n * d_size).reshape(n, d_size),
+    )
