@@ -66,6 +66,11 @@ class Academy:
             groups = sim.group_ids(definition.name)
             self._agents[definition.name] = _Agents(definition, next_id, groups)
             next_id += definition.n_agents
+        # What each agent holds, as ActionTuples over the held arrays (updated in place).
+        self._held = {
+            name: ActionTuple(agents.continuous, agents.discrete)
+            for name, agents in self._agents.items()
+        }
 
     @property
     def behaviors(self) -> dict[str, BehaviorDef]:
@@ -128,11 +133,7 @@ class Academy:
         return np.arange(definition.n_agents)
 
     def _tick(self) -> None:
-        actions = {
-            name: ActionTuple(agents.continuous, agents.discrete)
-            for name, agents in self._agents.items()
-        }
-        transitions = self.sim.tick(actions)
+        transitions = self.sim.tick(self._held)
         # Every behavior's terminal observations are taken before any agent restarts, so
         # that a scene shared by several behaviors is seen as it ended.
         for name, agents in self._agents.items():
@@ -147,20 +148,24 @@ class Academy:
     def _apply(self, name: str, agents: _Agents, t: Transition) -> None:
         definition = agents.definition
         reward = np.asarray(t.reward, dtype=np.float32)
-        set_mask = t.set_reward
-        if set_mask is None:
-            set_mask = np.full(definition.n_agents, not definition.reward_accumulates)
-        agents.reward = np.where(set_mask, reward, agents.reward + reward).astype(np.float32)
+        # In place: a tick is often a few microseconds of physics, so every array counts.
+        if t.set_reward is not None:
+            np.copyto(agents.reward, np.where(t.set_reward, reward, agents.reward + reward))
+        elif definition.reward_accumulates:
+            agents.reward += reward
+        else:
+            agents.reward[:] = reward
         if t.group_reward is not None:
             agents.group_reward += np.asarray(t.group_reward, dtype=np.float32)
         agents.episode_steps += 1
         done = np.asarray(t.done, dtype=bool)
-        interrupted = ~done
         if definition.max_step:
-            interrupted &= agents.episode_steps >= definition.max_step
+            interrupted = agents.episode_steps >= definition.max_step
+            interrupted &= ~done
+            ended = done | interrupted
         else:
-            interrupted[:] = False
-        ended = done | interrupted
+            interrupted = np.zeros_like(done)
+            ended = done
         if not ended.any():
             return
         rows = np.flatnonzero(ended)
