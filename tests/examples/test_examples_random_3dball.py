@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from devtools.envtest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_example(policy: str, steps: int) -> tuple[int, float]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     result = subprocess.run(
         [
             sys.executable,

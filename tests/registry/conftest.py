@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import socket
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -71,9 +70,3 @@ def zip_build(folder: Path, env: str = "3DBall", name: str = "3DBall") -> tuple[
     with zipfile.ZipFile(path, "w") as archive:
         archive.write(build, f"{name}/{build.name}")
     return path, hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -5,8 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import free_port
-
+from devtools.envtest import free_port
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.registry import default_registry
 from mlagents_sim.catalog import ENVIRONMENTS

@@ -6,8 +6,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Handler, Server, free_port, zip_build
+from conftest import Handler, Server, zip_build
 
+from devtools.envtest import free_port
 from mlagents_envs.exception import UnityEnvironmentException, UnityException
 from mlagents_envs.registry import RemoteRegistryEntry, UnityEnvRegistry
 from mlagents_envs.registry.binary_utils import (

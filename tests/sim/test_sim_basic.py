@@ -3,7 +3,6 @@ them (in-process and as an executable over the wire)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from devtools.envtest import free_port
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
@@ -33,12 +33,6 @@ from mlagents_sim.side_channels import Sampler, Stat
 
 Policy = Callable[[np.ndarray], ActionTuple]
 AVERAGE = StatsAggregationMethod.AVERAGE
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def basic_step(sim: Basic, actions: list[int]):

@@ -3,12 +3,12 @@ the same steps in-process and as an executable (images over PNG)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+from devtools.envtest import free_port
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
@@ -59,12 +59,6 @@ def step(sim: GridWorld, actions):
 
 def cell_pixels(image: np.ndarray, frame_row: int, frame_col: int) -> np.ndarray:
     return image[6 * frame_row : 6 * frame_row + 6, 6 * frame_col : 6 * frame_col + 6]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_behavior_and_specs():

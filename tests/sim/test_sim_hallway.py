@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from devtools.envtest import free_port
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
@@ -57,12 +57,6 @@ NAME = "VisualHallway"
 TARGET = "mlagents_sim.envs.hallway:VisualHallway"
 STAY, LEFT, RIGHT = 0, 1, 2
 SHAPE = (12, 36, 4)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,13 @@ an executable."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from devtools.envtest import free_port
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
@@ -44,13 +44,6 @@ PENALTY = np.float32(-1.0 / 500)
 
 Cell = tuple[int, int]
 Policy = Callable[[DecisionSteps], np.ndarray]
-
-
-def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def started(seed: int = 0, num_areas: int = 1) -> CooperativePushBlock:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from devtools.envtest import free_port
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
@@ -54,13 +54,6 @@ BUFFER_SPEC = ObservationSpec(
 )
 
 Policy = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def started(seed: int = 0, **kwargs: int) -> tuple[Sorter, np.ndarray]:

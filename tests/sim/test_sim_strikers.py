@@ -3,12 +3,12 @@ in process and as an executable."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+from devtools.envtest import free_port
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
@@ -44,12 +44,6 @@ STRIKER, GOALIE = "Striker", "Goalie"
 Policy = Callable[[np.ndarray], np.ndarray] | None
 # Goalie actions.
 G_STAY, G_LEFT, G_RIGHT = 0, 1, 2
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def started(seed: int = 0, num_areas: int = 1) -> StrikersVsGoalie:

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from devtools.envtest import free_port
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_sim.build import build_executable
 
 HERE = Path(__file__).resolve().parent
-
-
-def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it, so parallel runs do not clash)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

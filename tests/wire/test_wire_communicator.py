@@ -9,8 +9,8 @@ from pathlib import Path
 
 import grpc
 import pytest
-from conftest import free_port
 
+from devtools.envtest import free_port
 from mlagents_envs.communicator_objects.command_pb2 import RESET
 from mlagents_envs.communicator_objects.header_pb2 import HeaderProto
 from mlagents_envs.communicator_objects.unity_input_pb2 import UnityInputProto

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from conftest import free_port
 
+from devtools.envtest import free_port
 from mlagents_envs.base_env import ActionTuple, BaseEnv
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.exception import UnityActionException, UnityEnvironmentException

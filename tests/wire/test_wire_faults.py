@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import HERE, free_port
+from conftest import HERE
 
+from devtools.envtest import free_port
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.exception import (
     UnityCommunicatorStoppedException,

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import free_port
 
+from devtools.envtest import free_port
 from mlagents_envs.communicator_objects.command_pb2 import QUIT, RESET
 from mlagents_envs.communicator_objects.unity_input_pb2 import UnityInputProto
 from mlagents_envs.communicator_objects.unity_rl_initialization_input_pb2 import (

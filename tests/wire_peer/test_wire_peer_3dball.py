@@ -11,7 +11,6 @@ terminal and asks for a decision in its next episode.
 
 from __future__ import annotations
 
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 from peer_drive_3dball import FIELDS, drive
 
+from devtools.envtest import free_port
 from devtools.peer_env import PeerUnavailable, peer_python, run_peer
 from mlagents_sim.build import build_executable
 
@@ -30,12 +30,6 @@ AGENTS = 12  # 3DBall with one area
 SEED = 7
 # Seconds for the peer's whole run; a cached peer needs about ten.
 PEER_TIMEOUT = 180
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _per_output(arrays: dict[str, np.ndarray], half: str, field: str) -> list[np.ndarray]:

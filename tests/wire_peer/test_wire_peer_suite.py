@@ -4,12 +4,12 @@ executable with seeded random actions, and sees the same specs as our client."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 from peer_drive_suite import spec_json
 
+from devtools.envtest import free_port
 from devtools.peer_env import PeerUnavailable, peer_python, run_peer
 from mlagents_sim.build import build_executable
 from mlagents_sim.catalog import ENVIRONMENTS, make_simulation
@@ -19,12 +19,6 @@ pytestmark = pytest.mark.peer
 
 PEER_SCRIPT = Path(__file__).with_name("peer_drive_suite.py")
 STEPS = 500
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
