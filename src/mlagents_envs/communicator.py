@@ -5,12 +5,26 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
+from mlagents_envs.communicator_objects.capabilities_pb2 import UnityRLCapabilitiesProto
 from mlagents_envs.communicator_objects.unity_input_pb2 import UnityInputProto
 from mlagents_envs.communicator_objects.unity_output_pb2 import UnityOutputProto
 
 #: Called about every quarter of a second while waiting for the environment; raise from it to
 #: stop waiting (UnityEnvironment checks there that the environment process is alive).
 PollCallback = Callable[[], None]
+
+
+def all_capabilities() -> UnityRLCapabilitiesProto:
+    """Every capability of communication API 1.5.0: what both ends of ours support."""
+    return UnityRLCapabilitiesProto(
+        baseRLCapabilities=True,
+        concatenatedPngObservations=True,
+        compressedChannelMapping=True,
+        hybridActions=True,
+        trainingAnalytics=True,
+        variableLengthObservation=True,
+        multiAgentGroups=True,
+    )
 
 
 class Communicator(ABC):

@@ -14,13 +14,12 @@ import os
 import signal
 import subprocess
 import weakref
-from importlib import metadata
 
+import mlagents_envs
 from mlagents_envs import env_utils
 from mlagents_envs.base_env import BehaviorName, DecisionSteps, TerminalSteps
 from mlagents_envs.codec import actions_to_proto, behavior_spec_from_proto, steps_from_proto
-from mlagents_envs.communicator import Communicator
-from mlagents_envs.communicator_objects.capabilities_pb2 import UnityRLCapabilitiesProto
+from mlagents_envs.communicator import Communicator, all_capabilities
 from mlagents_envs.communicator_objects.command_pb2 import RESET, STEP
 from mlagents_envs.communicator_objects.unity_input_pb2 import UnityInputProto
 from mlagents_envs.communicator_objects.unity_output_pb2 import UnityOutputProto
@@ -39,13 +38,6 @@ from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_envs.stepped_env import SteppedEnv
 
 logger = logging.getLogger(__name__)
-
-
-def _package_version() -> str:
-    try:
-        return metadata.version("mlagents-py")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
 
 
 class UnityEnvironment(SteppedEnv):
@@ -150,16 +142,8 @@ class UnityEnvironment(SteppedEnv):
         init = UnityRLInitializationInputProto(
             seed=seed,
             communication_version=self.API_VERSION,
-            package_version=_package_version(),
-            capabilities=UnityRLCapabilitiesProto(
-                baseRLCapabilities=True,
-                concatenatedPngObservations=True,
-                compressedChannelMapping=True,
-                hybridActions=True,
-                trainingAnalytics=True,
-                variableLengthObservation=True,
-                multiAgentGroups=True,
-            ),
+            package_version=mlagents_envs.__version__,
+            capabilities=all_capabilities(),
             num_areas=self._num_areas,
         )
         output = self._communicator.initialize(

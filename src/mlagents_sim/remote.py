@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from importlib import metadata
 
 import grpc
 
+import mlagents_envs
 from mlagents_envs.base_env import ActionTuple
 from mlagents_envs.codec import actions_from_proto, behavior_spec_to_proto
 from mlagents_envs.codec.wire_steps import length_delimited, steps_to_bytes
-from mlagents_envs.communicator_objects.capabilities_pb2 import UnityRLCapabilitiesProto
+from mlagents_envs.communicator import all_capabilities
 from mlagents_envs.communicator_objects.command_pb2 import QUIT, RESET
 from mlagents_envs.communicator_objects.header_pb2 import HeaderProto
 from mlagents_envs.communicator_objects.unity_message_pb2 import UnityMessageProto
@@ -42,13 +42,6 @@ _CHANNEL_OPTIONS = [
 ]
 
 SimulationFactory = Callable[[int, int], Simulation]
-
-
-def package_version() -> str:
-    try:
-        return metadata.version("mlagents-py")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
 
 
 class Disconnected(Exception):
@@ -117,16 +110,8 @@ class RemoteSession:
                 rl_initialization_output=UnityRLInitializationOutputProto(
                     name=self.name,
                     communication_version=self._version,
-                    package_version=package_version(),
-                    capabilities=UnityRLCapabilitiesProto(
-                        baseRLCapabilities=True,
-                        concatenatedPngObservations=True,
-                        compressedChannelMapping=True,
-                        hybridActions=True,
-                        trainingAnalytics=True,
-                        variableLengthObservation=True,
-                        multiAgentGroups=True,
-                    ),
+                    package_version=mlagents_envs.__version__,
+                    capabilities=all_capabilities(),
                 )
             ),
         )
