@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 from concurrent import futures
+from typing import Any
 
 import grpc
 
@@ -52,6 +53,48 @@ class _Call:
     def complete(self, reply: UnityMessageProto | None) -> None:
         self.reply = reply
         self.done.set()
+
+
+class _DaemonExecutor(futures.Executor):
+    """Runs gRPC's handlers on daemon threads.
+
+    A handler holds the environment's open call until Python replies. The worker threads
+    of concurrent.futures are joined before atexit handlers run, so with them an
+    interpreter that exits without close() would wait forever for a reply that only the
+    atexit handler (UnityEnvironment's close) can send.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._tasks: queue.SimpleQueue[tuple[futures.Future, Any, tuple, dict] | None]
+        self._tasks = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"mlagents-rpc-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            future, fn, args, kwargs = task
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:
+                future.set_exception(error)
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> futures.Future:
+        future: futures.Future = futures.Future()
+        self._tasks.put((future, fn, args, kwargs))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for _ in self._threads:
+            self._tasks.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
 
 class UnityToExternalServicerImplementation(UnityToExternalProtoServicer):
@@ -99,8 +142,9 @@ class RpcCommunicator(Communicator):
         self.is_open = True
 
     def _create_server(self) -> grpc.Server:
+        self._executor = _DaemonExecutor(workers=4)
         server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="mlagents-rpc"),
+            self._executor,
             # gRPC lets two servers share a port by default; a port in use must be an error.
             options=[("grpc.so_reuseport", 0)],
         )
@@ -112,6 +156,7 @@ class RpcCommunicator(Communicator):
             bound = 0
         if bound == 0:
             server.stop(None)
+            self._executor.shutdown(wait=False)
             raise UnityWorkerInUseException(self.worker_id, port=self.port)
         server.start()
         logger.debug("Listening for the environment on %s", address)
@@ -163,6 +208,7 @@ class RpcCommunicator(Communicator):
                 break
         # A short grace lets the reply reach the environment; waiting frees the port.
         self._server.stop(grace=0.5).wait(2.0)
+        self._executor.shutdown(wait=False)
 
     def _next_call(self, poll_callback: PollCallback | None) -> _Call:
         deadline = time.monotonic() + self.timeout_wait

@@ -1,49 +1,12 @@
-"""A local HTTP server that serves zips of our executables and manifests."""
+"""Fixtures of the registry tests: a local HTTP server, and a cache folder per test."""
 
 from __future__ import annotations
 
-import hashlib
-import http.server
-import threading
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from mlagents_sim.build import build_executable
-
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    truncate: set[str] = set()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        name = self.path.lstrip("/")
-        if name in self.truncate:
-            data = (Path(self.directory) / name).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
-            return
-        super().do_GET()
-
-
-class Server:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        handler = lambda *a, **k: Handler(*a, directory=str(folder), **k)  # noqa: E731
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+from registry_server import Handler, Server
 
 
 @pytest.fixture
@@ -61,12 +24,3 @@ def binaries_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("MLAGENTS_BINARIES_DIR", str(folder))
     return folder
-
-
-def zip_build(folder: Path, env: str = "3DBall", name: str = "3DBall") -> tuple[Path, str]:
-    """A zip holding one folder with the executable of env at its root, and its SHA-256."""
-    build = build_executable(env, folder / "build" / name)
-    path = folder / f"{name}.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.write(build, f"{name}/{build.name}")
-    return path, hashlib.sha256(path.read_bytes()).hexdigest()

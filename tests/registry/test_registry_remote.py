@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Handler, Server, zip_build
+from registry_server import Handler, Server, zip_build
 
 from devtools.envtest import free_port
 from mlagents_envs.exception import UnityEnvironmentException, UnityException

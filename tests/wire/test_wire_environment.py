@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -159,3 +162,25 @@ def test_log_folder_gets_the_player_log(launch: Launch, tmp_path) -> None:  # ty
     log = (tmp_path / "Player-0.log").read_text()
     assert "Connected to a trainer" in log
     assert "Stopping: the trainer closed the connection (status 400)" in log
+
+
+def test_environment_is_closed_at_interpreter_exit(builds, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    script = tmp_path / "forgets_close.py"
+    script.write_text(
+        "import sys\n"
+        "from mlagents_envs.environment import UnityEnvironment\n"
+        "env = UnityEnvironment(sys.argv[1], base_port=int(sys.argv[2]), no_graphics=True)\n"
+        "env.reset()\n"
+        "print(env._process.pid, flush=True)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script), str(builds["Echo"]), str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    pid = int(result.stdout.split()[0])
+    # The exit hook told the environment to quit and waited for it.
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

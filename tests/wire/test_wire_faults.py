@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import HERE
 
 from devtools.envtest import free_port
 from mlagents_envs.environment import UnityEnvironment
@@ -27,6 +26,7 @@ from mlagents_envs.exception import (
 )
 
 Launch = Callable[..., UnityEnvironment]
+HERE = Path(__file__).resolve().parent
 
 
 def script(folder: Path, name: str, body: str) -> Path:
