@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import stat
 import sys
+import tempfile
 from pathlib import Path
 
 from mlagents_envs.env_utils import get_platform
@@ -48,14 +48,19 @@ def build_executable(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / executable_name(name or env.rpartition(":")[2] or env)
     interpreter = python or sys.executable
-    path.write_text(
+    text = (
         "#!/bin/sh\n"
         f"# The mlagents_sim environment {env}, launched like a Unity build.\n"
         f"exec {shlex.quote(interpreter)} -m mlagents_sim.player --env {shlex.quote(env)} "
-        '"$@"\n',
-        encoding="utf-8",
+        '"$@"\n'
     )
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    # Written aside and moved into place whole, so that another process launching the
+    # same build never runs a half-written or not yet executable file.
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(temporary, 0o755)
+    os.replace(temporary, path)
     return path
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.registry.base_registry_entry import BaseRegistryEntry
 from mlagents_envs.registry.binary_utils import get_tmp_dir
-from mlagents_sim.build import build_executable, executable_name
+from mlagents_sim.build import build_executable
 from mlagents_sim.catalog import ENVIRONMENTS, EXPECTED_REWARDS, simulation_class
 from mlagents_sim.in_process import InProcessEnv
 
@@ -33,8 +33,8 @@ class SimRegistryEntry(BaseRegistryEntry):
         # One folder per interpreter: the launcher runs the Python it was written for.
         key = hashlib.sha256(sys.executable.encode()).hexdigest()[:12]
         folder = Path(bin_dir) / "mlagents_sim" / key
-        path = folder / executable_name(self.identifier)
-        return build_executable(self.identifier, folder) if not path.exists() else path
+        # Written anew each time (a few bytes): what runs is what this process wrote.
+        return build_executable(self.identifier, folder)
 
     def make(self, **kwargs: Any) -> UnityEnvironment:
         """Launch the environment; kwargs go to UnityEnvironment (all but file_name)."""

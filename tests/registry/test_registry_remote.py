@@ -153,3 +153,50 @@ def test_missing_platform_build(server: Server) -> None:
     entry = RemoteRegistryEntry("Only", None, None, None, None, "http://x/win.zip")
     with pytest.raises(UnityEnvironmentException, match="no build for"):
         entry.make()
+
+
+@pytest.mark.parametrize("identifier", ["../../victim", "a/b", "..", ".hidden", "-x", ""])
+def test_identifier_that_is_not_a_plain_name_is_refused(
+    tmp_path: Path, server: Server, identifier: str
+) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("keep")
+    path = tmp_path / "manifest.yaml"
+    path.write_text(entry_yaml(f"{server.url}/3DBall.zip", name=f"'{identifier}'"))
+    registry = UnityEnvRegistry()
+    registry.register_from_yaml(str(path))
+    with pytest.raises(UnityEnvironmentException, match="plain name"):
+        len(registry)
+    with pytest.raises(UnityEnvironmentException, match="plain name"):
+        RemoteRegistryEntry(identifier, 1.0, "", *[f"{server.url}/3DBall.zip"] * 3).make()
+    assert (victim / "keep.txt").read_text() == "keep"
+
+
+def test_failed_manifest_is_read_again_and_reported(tmp_path: Path) -> None:
+    registry = UnityEnvRegistry()
+    registry.register_from_yaml(str(tmp_path / "later.yaml"))
+    for _ in range(2):
+        with pytest.raises(UnityEnvironmentException, match="Cannot read the manifest"):
+            registry["3DBall"]
+    (tmp_path / "later.yaml").write_text(entry_yaml("http://x/y.zip"))
+    assert registry["3DBall"].identifier == "3DBall"
+
+
+def test_cache_writable_by_others_is_refused(binaries_dir: Path) -> None:
+    binaries_dir.mkdir(parents=True)
+    binaries_dir.chmod(0o777)
+    with pytest.raises(UnityEnvironmentException, match="cannot be trusted"):
+        get_local_binary_path_if_exists("3DBall", "http://x/y.zip")
+
+
+def test_the_build_is_preferred_over_helper_executables(server: Server) -> None:
+    build, _ = zip_build(server.folder)
+    with zipfile.ZipFile(build, "a") as archive:
+        archive.writestr("3DBall/AAA_helper.x86_64", "#!/bin/sh\nexit 1\n")
+        archive.writestr("3DBall/UnityCrashHandler64.x86_64", "#!/bin/sh\nexit 1\n")
+    url = f"{server.url}/3DBall.zip"
+    entry = RemoteRegistryEntry("3DBall", 1.0, "", url, url, url)
+    with entry.make(base_port=free_port(), no_graphics=True) as env:
+        env.reset()
+    assert get_local_binary_path_if_exists("3DBall", url).endswith("3DBall/3DBall.x86_64")

@@ -10,7 +10,11 @@ from typing import Any
 
 from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_envs.registry.base_registry_entry import BaseRegistryEntry
-from mlagents_envs.registry.binary_utils import load_local_manifest, load_remote_manifest
+from mlagents_envs.registry.binary_utils import (
+    check_identifier,
+    load_local_manifest,
+    load_remote_manifest,
+)
 from mlagents_envs.registry.remote_registry_entry import RemoteRegistryEntry
 
 logger = logging.getLogger(__name__)
@@ -56,9 +60,10 @@ class UnityEnvRegistry(Mapping[str, BaseRegistryEntry]):
 
     def _load_pending(self) -> None:
         while self._manifests:
-            source = self._manifests.pop(0)
-            for entry in entries_from_manifest(source):
+            # Dropped only once read: a failed read is retried, and reported, next time.
+            for entry in entries_from_manifest(self._manifests[0]):
                 self.register(entry)
+            self._manifests.pop(0)
 
     def __getitem__(self, identifier: str) -> BaseRegistryEntry:
         self._load_pending()
@@ -106,6 +111,7 @@ def _entry(item: Any, index: int, source: str) -> RemoteRegistryEntry:
     where = f"Entry {identifier!r} of the manifest {source}"
     if not isinstance(identifier, str):
         raise UnityEnvironmentException(f"{where}: the identifier must be a string.")
+    check_identifier(identifier)
     settings = settings or {}
     if not isinstance(settings, dict):
         raise UnityEnvironmentException(f"{where}: its settings must be a mapping.")
