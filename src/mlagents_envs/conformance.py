@@ -6,8 +6,8 @@
 It drives the environment with seeded random actions and checks what every consumer of a
 BaseEnv relies on: specs agree with the arrays, agent ids are unique within decision and
 within terminal steps, agents that only ended are not asked for actions, actions of the
-right shape are accepted and wrong ones refused without losing the good ones, reset
-restarts episodes, and close is clean. The first broken rule raises ConformanceError
+right shape are accepted and wrong ones refused with a UnityException, reset restarts
+episodes, and close is clean. The first broken rule raises ConformanceError
 saying what was expected and what came.
 """
 
@@ -51,6 +51,18 @@ def check_env(
 
     The environment is closed at the end (and close checked) unless close=False.
     """
+    try:
+        report = _run(env, steps, seed)
+    except BaseException:
+        # A failed check must not leave a process and a port behind.
+        env.close()
+        raise
+    if close:
+        _check_close(env)
+    return report
+
+
+def _run(env: BaseEnv, steps: int, seed: int) -> ConformanceReport:
     rng = np.random.default_rng(seed)
     report = ConformanceReport()
     env.reset()
@@ -71,8 +83,6 @@ def check_env(
         raise ConformanceError(f"No behavior appeared in {steps} steps.")
     env.reset()
     _check_first_output(env)
-    if close:
-        _check_close(env)
     return report
 
 

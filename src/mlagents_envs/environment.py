@@ -133,6 +133,7 @@ class UnityEnvironment(SteppedEnv):
         if self._no_graphics:
             args += ["-nographics", "-batchmode"]
         if self._log_folder and not any(a.lower() == "-logfile" for a in self._additional_args):
+            os.makedirs(self._log_folder, exist_ok=True)
             log_path = os.path.join(self._log_folder, f"Player-{self._worker_id}.log")
             args += ["-logFile", log_path]
         return args + self._additional_args

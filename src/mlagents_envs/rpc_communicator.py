@@ -8,8 +8,10 @@ pipe or pickling between the two threads.
 
 from __future__ import annotations
 
+import errno
 import logging
 import queue
+import socket
 import threading
 import time
 from concurrent import futures
@@ -28,6 +30,7 @@ from mlagents_envs.communicator_objects.unity_to_external_pb2_grpc import (
 )
 from mlagents_envs.exception import (
     UnityCommunicationException,
+    UnityCommunicatorStoppedException,
     UnityTimeOutException,
     UnityWorkerInUseException,
 )
@@ -38,6 +41,8 @@ _OK = 200
 _CLOSE = 400
 # How often the caller wakes up while waiting, to run the poll callback.
 _POLL_INTERVAL = 0.25
+#: The largest message either way (gRPC's default of 4 MB is too small for image scenes).
+MAX_MESSAGE_BYTES = 512 * 1024 * 1024
 
 
 class _Call:
@@ -137,6 +142,9 @@ class RpcCommunicator(Communicator):
         self.bind_address = bind_address
         self.is_open = False
         self._open_call: _Call | None = None
+        # Set while an answer is awaited: if the wait is cut short (Ctrl-C, a poll callback
+        # that raised), later exchanges must not pretend the conversation is intact.
+        self._interrupted = False
         self._servicer = UnityToExternalServicerImplementation()
         self._server = self._create_server()
         self.is_open = True
@@ -145,19 +153,29 @@ class RpcCommunicator(Communicator):
         self._executor = _DaemonExecutor(workers=4)
         server = grpc.server(
             self._executor,
-            # gRPC lets two servers share a port by default; a port in use must be an error.
-            options=[("grpc.so_reuseport", 0)],
+            options=[
+                # gRPC lets two servers share a port by default; a port in use must be an error.
+                ("grpc.so_reuseport", 0),
+                # Scenes of many agents with images exceed gRPC's default 4 MB per message.
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ],
         )
         add_UnityToExternalProtoServicer_to_server(self._servicer, server)
         address = f"{self.bind_address}:{self.port}"
         try:
-            bound = server.add_insecure_port(address)
-        except RuntimeError:
-            bound = 0
-        if bound == 0:
+            _check_address(self.bind_address, self.port, self.worker_id)
+            bound = _add_port(server, address)
+            if not bound:
+                raise UnityWorkerInUseException(self.worker_id, port=self.port)
+            if self.bind_address == "127.0.0.1" and _ipv6_loopback_free(self.port, self.worker_id):
+                # Environments dial "localhost", which may resolve to ::1 first: serve it too,
+                # so that no other server on [::1] can take this environment's calls.
+                _add_port(server, f"[::1]:{self.port}")
+        except BaseException:
             server.stop(None)
             self._executor.shutdown(wait=False)
-            raise UnityWorkerInUseException(self.worker_id, port=self.port)
+            raise
         server.start()
         logger.debug("Listening for the environment on %s", address)
         return server
@@ -181,13 +199,21 @@ class RpcCommunicator(Communicator):
     def exchange(
         self, inputs: UnityInputProto, poll_callback: PollCallback | None = None
     ) -> UnityOutputProto | None:
+        if self._interrupted:
+            raise UnityCommunicationException(
+                "An earlier exchange with the environment was interrupted before its answer "
+                "came, so where the environment stands is unknown. Close this environment and "
+                "create a new one."
+            )
         if self._open_call is None:
             raise UnityCommunicationException(
                 "exchange() needs an open call from the environment: call initialize() first."
             )
         call, self._open_call = self._open_call, None
         self._complete(call, _message(_OK, inputs))
+        self._interrupted = True
         self._open_call = self._next_call(poll_callback)
+        self._interrupted = False
         if self._open_call.request.header.status != _OK:
             return None
         return self._open_call.request.unity_output
@@ -222,6 +248,10 @@ class RpcCommunicator(Communicator):
                     "this package, and, on a machine without a display, that it runs with "
                     "no_graphics=True. Pass a larger timeout_wait if it is only slow to start."
                 )
+            if not self.is_open:
+                raise UnityCommunicatorStoppedException(
+                    "The communicator was closed while waiting for the environment."
+                )
             try:
                 call = self._servicer.calls.get(timeout=min(_POLL_INTERVAL, remaining))
             except queue.Empty:
@@ -236,6 +266,42 @@ class RpcCommunicator(Communicator):
     @staticmethod
     def _complete(call: _Call, reply: UnityMessageProto) -> None:
         call.complete(reply)
+
+
+def _check_address(address: str, port: int, worker_id: int) -> None:
+    """Refuse an address this host cannot serve, before gRPC reports it as "in use"."""
+    host = address.strip("[]")
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise UnityCommunicationException(
+            f"Cannot serve worker {worker_id} on {address}:{port}: the address does not "
+            f"resolve ({error}). Pass a bind_address of this host, such as 127.0.0.1."
+        ) from None
+
+
+def _add_port(server: grpc.Server, address: str) -> int:
+    try:
+        return int(server.add_insecure_port(address))
+    except RuntimeError:  # newer gRPC raises where older ones return 0
+        return 0
+
+
+def _ipv6_loopback_free(port: int, worker_id: int) -> bool:
+    """True when [::1]:port can be served; False without IPv6 loopback on this host."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            # As gRPC's own sockets: connections of a closed server that linger in
+            # TIME_WAIT do not hold the port, a listening socket does.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("::1", port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise UnityWorkerInUseException(worker_id, port=port) from None
+        return False
+    return True
 
 
 def _message(status: int, inputs: UnityInputProto | None = None) -> UnityMessageProto:

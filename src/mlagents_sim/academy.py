@@ -66,6 +66,11 @@ class Academy:
             groups = sim.group_ids(definition.name)
             self._agents[definition.name] = _Agents(definition, next_id, groups)
             next_id += definition.n_agents
+        if not next_id:
+            raise ValueError(
+                "The simulation has no agents in any behavior, so it would never produce an "
+                "output; give at least one behavior n_agents >= 1."
+            )
         # What each agent holds, as ActionTuples over the held arrays (updated in place).
         self._held = {
             name: ActionTuple(agents.continuous, agents.discrete)

@@ -11,6 +11,7 @@ a built-in environment or "package.module:ClassName". Executables made by
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -83,7 +84,16 @@ def parse_args(argv: Sequence[str]) -> PlayerArgs:
 def _configure_logging(log_file: str | None) -> None:
     handler: logging.Handler
     if log_file and log_file != "-":
-        handler = logging.FileHandler(log_file, mode="w", encoding="utf-8")
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(log_file)), exist_ok=True)
+            handler = logging.FileHandler(log_file, mode="w", encoding="utf-8")
+        except OSError as error:
+            # As a Unity player does: no log file is no reason not to run.
+            print(
+                f"Cannot write the log file {log_file} ({error}); logging to stderr.",
+                file=sys.stderr,
+            )
+            handler = logging.StreamHandler(sys.stderr)
     else:
         handler = logging.StreamHandler(sys.stdout if log_file == "-" else sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

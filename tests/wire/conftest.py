@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.envtest import free_port
+from devtools import envtest
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_sim.build import build_executable
 
@@ -39,10 +39,8 @@ def launch(builds: dict[str, Path]) -> Iterator[Callable[..., UnityEnvironment]]
     started: list[UnityEnvironment] = []
 
     def start(name: str, **kwargs: object) -> UnityEnvironment:
-        kwargs.setdefault("base_port", free_port())
-        kwargs.setdefault("no_graphics", True)
         kwargs.setdefault("timeout_wait", 30)
-        env = UnityEnvironment(str(builds[name]), **kwargs)  # type: ignore[arg-type]
+        env = envtest.launch(builds[name], **kwargs)
         started.append(env)
         return env
 

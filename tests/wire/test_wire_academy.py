@@ -14,6 +14,7 @@ from mlagents_envs.side_channel.environment_parameters_channel import (
 from mlagents_envs.stepped_env import AgentNotAskingError
 from mlagents_sim.academy import Academy
 from mlagents_sim.in_process import InProcessEnv
+from mlagents_sim.simulation import BehaviorDef
 
 
 def test_reset_asks_every_agent_with_zero_reward() -> None:
@@ -165,3 +166,14 @@ def test_num_areas_multiplies_agents_and_ids_stay_fixed() -> None:
             decision, terminal = env.get_steps("Echo")
             assert decision.agent_id.tolist() == ids
             assert set(terminal.agent_id.tolist()) <= set(ids)
+
+
+def test_a_simulation_without_agents_is_refused() -> None:
+    with pytest.raises(ValueError, match="no agents"):
+        Academy(_NoAgents())
+
+
+class _NoAgents(EchoSim):
+    def __init__(self) -> None:
+        super().__init__()
+        self.behaviors = [BehaviorDef("Echo", self.behaviors[0].spec, 0)]

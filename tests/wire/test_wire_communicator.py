@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -26,7 +27,11 @@ from mlagents_envs.communicator_objects.unity_rl_input_pb2 import UnityRLInputPr
 from mlagents_envs.communicator_objects.unity_to_external_pb2_grpc import (
     UnityToExternalProtoStub,
 )
-from mlagents_envs.exception import UnityCommunicationException, UnityTimeOutException
+from mlagents_envs.exception import (
+    UnityCommunicationException,
+    UnityTimeOutException,
+    UnityWorkerInUseException,
+)
 from mlagents_envs.rpc_communicator import RpcCommunicator
 
 
@@ -151,3 +156,42 @@ def test_calls_after_close_get_400() -> None:
     reply = stub.Exchange(UnityMessageProto(header=HeaderProto(status=200)), timeout=10)
     assert reply.header.status == 400
     communicator.close()
+
+
+def test_port_taken_on_ipv6_loopback_is_in_use() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    port = free_port()
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as holder:
+        try:
+            holder.bind(("::1", port))
+        except OSError:
+            pytest.skip("no IPv6 loopback here")
+        holder.listen()
+        with pytest.raises(UnityWorkerInUseException, match=f"port {port}"):
+            RpcCommunicator(base_port=port)
+
+
+def test_unresolvable_bind_address_is_not_called_in_use() -> None:
+    with pytest.raises(UnityCommunicationException, match="does not resolve"):
+        RpcCommunicator(base_port=free_port(), bind_address="no-such-host.invalid")
+
+
+def test_an_interrupted_exchange_leaves_a_clear_error() -> None:
+    port = free_port()
+    communicator = RpcCommunicator(base_port=port, timeout_wait=20)
+    unity = FakeUnity(port)
+    unity.start()
+    communicator.initialize(UnityInputProto())
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    # FakeUnity answers the first exchange, then stops calling: the wait is interrupted.
+    communicator.exchange(UnityInputProto(rl_input=UnityRLInputProto(command=RESET)))
+    with pytest.raises(KeyboardInterrupt):
+        communicator.exchange(UnityInputProto(), interrupt)
+    with pytest.raises(UnityCommunicationException, match="interrupted"):
+        communicator.exchange(UnityInputProto())
+    communicator.close()
+    unity.join(10)

@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from wire_sims import EchoSim
 
-from devtools.envtest import free_port
-from mlagents_envs.base_env import ActionTuple, BaseEnv
+from devtools.envtest import assert_same_records, free_port, record_steps
+from mlagents_envs.base_env import ActionTuple
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.exception import UnityActionException, UnityEnvironmentException
-from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
 
 Launch = Callable[..., UnityEnvironment]
@@ -45,42 +45,12 @@ def test_3dball_specs_and_a_random_loop(launch: Launch) -> None:
     assert ended > 0  # random actions drop balls
 
 
-def run_steps(env: BaseEnv, steps: int, seed: int) -> list[tuple[np.ndarray, ...]]:
-    """Step env with seeded random actions and keep everything it returned."""
-    rng = np.random.default_rng(seed)
-    record = []
-    env.reset()
-    for _ in range(steps):
-        for name in sorted(env.behavior_specs):
-            decision, terminal = env.get_steps(name)
-            record.append(
-                (
-                    decision.agent_id,
-                    decision.reward,
-                    *decision.obs,
-                    terminal.agent_id,
-                    terminal.reward,
-                    terminal.interrupted,
-                    *terminal.obs,
-                )
-            )
-            spec = env.behavior_specs[name].action_spec
-            env.set_actions(name, spec.random_action(len(decision), rng))
-        env.step()
-    return record
-
-
-@pytest.mark.parametrize("name", ["3DBall", "Echo"])
-def test_executable_and_in_process_give_identical_steps(launch: Launch, name: str) -> None:
-    sim_name = {"3DBall": "3DBall", "Echo": "wire_sims:EchoSim"}[name]
-    over_wire = run_steps(launch(name, seed=11, num_areas=2), 150, seed=5)
-    with InProcessEnv(make_simulation(sim_name, seed=11, num_areas=2)) as local:
-        in_process = run_steps(local, 150, seed=5)
-    assert len(over_wire) == len(in_process)
-    for wire_arrays, local_arrays in zip(over_wire, in_process):
-        for a, b in zip(wire_arrays, local_arrays):
-            np.testing.assert_array_equal(a, b)
-            assert a.dtype == b.dtype
+def test_executable_and_in_process_give_identical_steps(launch: Launch) -> None:
+    # The built-in environments are compared in tests/sim/test_sim_catalog.py.
+    over_wire = record_steps(launch("Echo", seed=11, num_areas=2), 150, seed=5)
+    with InProcessEnv(EchoSim(seed=11, num_areas=2)) as local:
+        in_process = record_steps(local, 150, seed=5)
+    assert_same_records(over_wire, in_process)
 
 
 def test_same_id_done_and_asking_again_over_the_wire(launch: Launch) -> None:
@@ -184,3 +154,22 @@ def test_environment_is_closed_at_interpreter_exit(builds, tmp_path) -> None:  #
     # The exit hook told the environment to quit and waited for it.
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_messages_above_four_megabytes(launch: Launch, builds, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from mlagents_sim.build import build_executable
+
+    exe = build_executable("wire_sims:BigSim", tmp_path, name="Big")
+    with UnityEnvironment(str(exe), base_port=free_port(), no_graphics=True) as env:
+        env.reset()
+        env.step()
+        obs = env.get_steps("Big")[0].obs[0]
+        assert obs.shape == (1, 1_500_000) and obs[0, -1] == 1.0
+
+
+def test_log_folder_is_created(launch: Launch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "new" / "logs"
+    env = launch("Echo", log_folder=str(folder))
+    env.reset()
+    env.close()
+    assert "Connected to a trainer" in (folder / "Player-0.log").read_text()

@@ -163,3 +163,34 @@ class HangSim(EchoSim):
 
             time.sleep(120)
         return super().tick(actions)
+
+
+class BigSim(Simulation):
+    """One agent whose observation is 1,500,000 floats: outputs of 6 MB, above gRPC's
+    default limit of 4 MB per message."""
+
+    SIZE = 1_500_000
+
+    def __init__(self, seed: int = 0, num_areas: int = 1) -> None:
+        super().__init__(seed, num_areas)
+        spec = BehaviorSpec(
+            [
+                ObservationSpec(
+                    (self.SIZE,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "big"
+                )
+            ],
+            ActionSpec.create_continuous(1),
+        )
+        self.behaviors = [BehaviorDef("Big", spec, num_areas)]
+        self.value = np.float32(0)
+
+    def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
+        self.value = np.float32(0)
+
+    def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
+        self.value += np.float32(1)
+        n = self.behaviors[0].n_agents
+        return {"Big": Transition(np.zeros(n, np.float32), np.zeros(n, bool))}
+
+    def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
+        return [np.full((len(rows), self.SIZE), self.value, np.float32)]

@@ -22,6 +22,7 @@ from mlagents_envs.codec.observations import encode_observation
 from mlagents_envs.codec.steps import steps_to_proto
 from mlagents_envs.communicator_objects.observation_pb2 import ObservationProto
 from mlagents_envs.communicator_objects.unity_rl_output_pb2 import UnityRLOutputProto
+from mlagents_envs.exception import UnityObservationException
 
 ListAgentInfoProto = UnityRLOutputProto.ListAgentInfoProto
 
@@ -180,6 +181,20 @@ def steps_to_bytes(
 ) -> bytes:
     """The serialized ListAgentInfoProto of one behavior: terminal agents first, then the
     agents that need a decision, the same bytes protobuf writes for `steps_to_proto`."""
+    count = len(spec.observation_specs)
+    for steps in (decision_steps, terminal_steps):
+        for k, (obs, obs_spec) in enumerate(zip(steps.obs, spec.observation_specs)):
+            if obs.shape[1:] != tuple(obs_spec.shape):
+                raise UnityObservationException(
+                    f"Observation {k} ({obs_spec.name!r}) of {type(steps).__name__} has shape "
+                    f"{obs.shape[1:]} per agent; its spec says {tuple(obs_spec.shape)}."
+                )
+        if len(steps.obs) != count or (compressed is not None and len(compressed) != count):
+            raise UnityObservationException(
+                f"The spec has {count} observations but {type(steps).__name__} holds "
+                f"{len(steps.obs)} and compressed gives "
+                f"{'no' if compressed is None else len(compressed)} flags; they must agree."
+            )
     if len(decision_steps) + len(terminal_steps) < _SMALL_BATCH:
         # A few agents cost less through protobuf than through a few dozen numpy calls.
         infos = steps_to_proto(decision_steps, terminal_steps, spec, compressed)
