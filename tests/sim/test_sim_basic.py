@@ -1,37 +1,39 @@
-"""Basic and Hybrid: specs, rules on hand-set states, learnability, and both ways of running
-them (in-process and as an executable over the wire)."""
+"""Basic and Hybrid: specs, rules on hand-set states, learnability, Basic's statistics and
+Hybrid's actions over the wire."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
-from devtools.envtest import free_port
+from devtools.envtest import (
+    Policy,
+    assert_same_records,
+    assert_seed_decides,
+    discrete_policy,
+    episode_returns,
+    launch,
+    record_steps,
+)
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
-    BaseEnv,
     DimensionProperty,
     ObservationSpec,
     ObservationType,
 )
-from mlagents_envs.conformance import check_env
-from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.side_channel.environment_parameters_channel import SamplerTypes
 from mlagents_envs.side_channel.stats_side_channel import (
     StatsAggregationMethod,
     StatsSideChannel,
 )
-from mlagents_sim.build import build_executable
 from mlagents_sim.envs.basic import Basic, Hybrid, basic_heuristic, hybrid_heuristic
 from mlagents_sim.in_process import InProcessEnv
 from mlagents_sim.side_channels import Sampler, Stat
 
-Policy = Callable[[np.ndarray], ActionTuple]
 AVERAGE = StatsAggregationMethod.AVERAGE
 
 
@@ -59,32 +61,9 @@ def place(sim: Hybrid, x: list[float], y: list[float], tx: list[float], ty: list
     sim.target_x[:], sim.target_y[:] = tx, ty
 
 
-def episode_returns(
-    env: BaseEnv, name: str, policy: Policy | None, steps: int, seed: int = 0
-) -> list[float]:
-    """Total reward of every episode that ended within steps; random actions for None."""
-    rng = np.random.default_rng(seed)
-    finished: list[float] = []
-    running: dict[int, float] = {}
-    env.reset()
-    spec = env.behavior_specs[name].action_spec
-    for _ in range(steps):
-        decision, terminal = env.get_steps(name)
-        # Terminal first: an agent that restarted asks again in the same output, afresh.
-        for agent, reward in zip(terminal.agent_id.tolist(), terminal.reward.tolist()):
-            finished.append(running.pop(agent, 0.0) + reward)
-        for agent, reward in zip(decision.agent_id.tolist(), decision.reward.tolist()):
-            running[agent] = running.get(agent, 0.0) + reward
-        if policy is None:
-            env.set_actions(name, spec.random_action(len(decision), rng))
-        else:
-            env.set_actions(name, policy(decision.obs[0]))
-        env.step()
-    return finished
-
-
-def basic_policy(obs: np.ndarray) -> ActionTuple:
-    return ActionTuple(discrete=basic_heuristic(obs))
+def hybrid_policy(heuristic: Callable[[np.ndarray], ActionTuple]) -> Policy:
+    """The policy of a heuristic from Hybrid observations to hybrid actions."""
+    return lambda behavior, decision: heuristic(decision.obs[0])
 
 
 # --- Basic -------------------------------------------------------------------------------
@@ -207,7 +186,7 @@ def test_basic_episodes_are_interrupted_after_100_ticks():
 def test_basic_walking_right_beats_random_and_reports_its_goals():
     stats = StatsSideChannel()
     with InProcessEnv(Basic(num_areas=4), [stats]) as env:
-        scripted = episode_returns(env, "Basic", basic_policy, 160)
+        scripted = episode_returns(env, 160, discrete_policy(basic_heuristic))["Basic"]
     goals = stats.get_and_reset_stats()["Basic/Goal"]
     # Every agent reaches the large goal every 7 ticks.
     assert len(goals) == len(scripted) == 4 * (160 // 7)
@@ -215,15 +194,9 @@ def test_basic_walking_right_beats_random_and_reports_its_goals():
     np.testing.assert_allclose(scripted, 0.93, rtol=1e-5)
 
     with InProcessEnv(Basic(num_areas=4), [StatsSideChannel()]) as env:
-        random = episode_returns(env, "Basic", None, 600, seed=2)
+        random = episode_returns(env, 600, seed=2)["Basic"]
     assert len(random) > 20
     assert np.mean(scripted) - np.mean(random) > 0.6
-
-
-def test_basic_conformance_in_process():
-    with InProcessEnv(Basic(num_areas=3), [StatsSideChannel()]) as env:
-        report = check_env(env, steps=300)
-    assert report.terminals["Basic"] > 0
 
 
 # --- Hybrid ------------------------------------------------------------------------------
@@ -319,11 +292,8 @@ def test_hybrid_same_seed_same_run_other_seed_other_run():
                 sim.reset_agents("Hybrid", np.flatnonzero(transition.done))
         return record
 
-    first, again, other = run(5), run(5), run(6)
+    first = assert_seed_decides(run)
     assert any(r.dtype == bool and r.any() for r in first)  # some episodes did restart
-    for a, b in zip(first, again):
-        np.testing.assert_array_equal(a, b)
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
 
 def test_hybrid_heuristic_output():
@@ -345,13 +315,13 @@ def test_hybrid_heuristic_beats_never_boosting_always_boosting_and_random():
 
     results = {}
     for label, policy, steps in [
-        ("scripted", hybrid_heuristic, 200),
-        ("never", never_boost, 200),
-        ("always", always_boost, 250),
+        ("scripted", hybrid_policy(hybrid_heuristic), 200),
+        ("never", hybrid_policy(never_boost), 200),
+        ("always", hybrid_policy(always_boost), 250),
         ("random", None, 800),
     ]:
         with InProcessEnv(Hybrid(seed=4, num_areas=3)) as env:
-            results[label] = episode_returns(env, "Hybrid", policy, steps, seed=1)
+            results[label] = episode_returns(env, steps, policy, seed=1)["Hybrid"]
     scripted = np.mean(results["scripted"])
     assert len(results["scripted"]) > 200
     assert 0.9 < scripted < 0.95
@@ -361,84 +331,24 @@ def test_hybrid_heuristic_beats_never_boosting_always_boosting_and_random():
     assert scripted - np.mean(results["random"]) > 2.0
 
 
-def test_hybrid_conformance_in_process():
-    with InProcessEnv(Hybrid(seed=1, num_areas=2)) as env:
-        report = check_env(env, steps=300)
-    assert report.terminals["Hybrid"] > 0
-
-
 # --- As executables ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("basic_builds")
-    return {
-        name: build_executable(f"mlagents_sim.envs.basic:{name}", folder)
-        for name in ("Basic", "Hybrid")
-    }
-
-
-@pytest.fixture
-def launch(builds: dict[str, Path]) -> Iterator[Callable[..., UnityEnvironment]]:
-    started: list[UnityEnvironment] = []
-
-    def start(name: str, **kwargs: Any) -> UnityEnvironment:
-        env = UnityEnvironment(str(builds[name]), base_port=free_port(), no_graphics=True, **kwargs)
-        started.append(env)
-        return env
-
-    yield start
-    for env in started:
-        env.close()
-
-
-@pytest.mark.parametrize("name", ["Basic", "Hybrid"])
-def test_conformance_as_executable(launch: Callable[..., UnityEnvironment], name: str):
-    with launch(name, seed=3, num_areas=2, side_channels=[StatsSideChannel()]) as env:
-        report = check_env(env, steps=150)
-    assert report.terminals[name] > 0
-
-
-def run_steps(env: BaseEnv, name: str, steps: int, seed: int) -> list[np.ndarray]:
-    """Step env with seeded random actions and keep every array it returned."""
-    rng = np.random.default_rng(seed)
-    record: list[np.ndarray] = []
-    env.reset()
-    for _ in range(steps):
-        decision, terminal = env.get_steps(name)
-        record += [decision.agent_id, decision.reward, *decision.obs, *(decision.action_mask or [])]
-        record += [terminal.agent_id, terminal.reward, terminal.interrupted, *terminal.obs]
-        env.set_actions(
-            name, env.behavior_specs[name].action_spec.random_action(len(decision), rng)
-        )
-        env.step()
-    return record
-
-
-@pytest.mark.parametrize("name", ["Basic", "Hybrid"])
-def test_executable_and_in_process_give_identical_steps(
-    launch: Callable[..., UnityEnvironment], name: str
-):
+def test_basic_statistics_cross_the_wire(executables: dict[str, Path]):
     wire_stats, local_stats = StatsSideChannel(), StatsSideChannel()
-    with launch(name, seed=11, num_areas=2, side_channels=[wire_stats]) as env:
-        over_wire = run_steps(env, name, 160, seed=5)
-    sim = {"Basic": Basic, "Hybrid": Hybrid}[name](seed=11, num_areas=2)
-    with InProcessEnv(sim, [local_stats]) as env:
-        in_process = run_steps(env, name, 160, seed=5)
-    assert len(over_wire) == len(in_process)
-    for wire_array, local_array in zip(over_wire, in_process):
-        np.testing.assert_array_equal(wire_array, local_array)
-        assert wire_array.dtype == local_array.dtype
-    # Statistics cross the wire too, the same ones.
+    with launch(executables["Basic"], seed=11, num_areas=2, side_channels=[wire_stats]) as env:
+        over_wire = record_steps(env, 160, seed=5)
+    with InProcessEnv(Basic(seed=11, num_areas=2), [local_stats]) as env:
+        in_process = record_steps(env, 160, seed=5)
+    assert_same_records(over_wire, in_process)
+    # The same statistics came over the wire as in-process.
     wire, local = wire_stats.get_and_reset_stats(), local_stats.get_and_reset_stats()
     assert wire == local
-    if name == "Basic":
-        assert len(wire["Basic/Goal"]) > 5
+    assert len(wire["Basic/Goal"]) > 5
 
 
-def test_hybrid_action_spec_reaches_the_wire(launch: Callable[..., UnityEnvironment]):
-    with launch("Hybrid") as env:
+def test_hybrid_action_spec_reaches_the_wire(executables: dict[str, Path]):
+    with launch(executables["Hybrid"]) as env:
         env.reset()
         spec = env.behavior_specs["Hybrid"]
         assert spec.action_spec.continuous_size == 2

@@ -1,36 +1,29 @@
-"""GridWorld: specs, placement, moves and masks, rewards, rendering, parameters, policies, and
-the same steps in-process and as an executable (images over PNG)."""
+"""GridWorld: specs, placement, moves and masks, rewards, rendering, parameters and
+policies."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 import pytest
 
-from devtools.envtest import free_port
+from devtools.envtest import Policy, assert_seed_decides, discrete_policy, episode_returns
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
-    BaseEnv,
     DimensionProperty,
     ObservationSpec,
     ObservationType,
 )
-from mlagents_envs.conformance import check_env
-from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.side_channel.environment_parameters_channel import SamplerTypes
 from mlagents_envs.side_channel.stats_side_channel import (
     StatsAggregationMethod,
     StatsSideChannel,
 )
-from mlagents_sim.build import build_executable
 from mlagents_sim.envs.gridworld import GridWorld, walk_to_goal
 from mlagents_sim.in_process import InProcessEnv
 from mlagents_sim.side_channels import Sampler
 
 NAME = "GridWorld"
-TARGET = "mlagents_sim.envs.gridworld:GridWorld"
 NOOP, UP, DOWN, LEFT, RIGHT = range(5)
 GRAY, BLACK = np.float32(128) / np.float32(255), 0.0
 
@@ -225,11 +218,8 @@ def test_same_seed_same_run_other_seed_other_run():
                 sim.reset_agents(NAME, np.flatnonzero(t.done))
         return record
 
-    first, again, other = run(5), run(5), run(6)
+    first = assert_seed_decides(run)
     assert any(r.dtype == bool and r.ndim == 1 and r.any() for r in first)
-    for a, b in zip(first, again):
-        np.testing.assert_array_equal(a, b)
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
 
 def test_grid_size_parameter_shrinks_the_playable_area_and_keeps_the_specs():
@@ -288,35 +278,16 @@ def test_walk_to_goal_goes_around_the_other_goal():
     assert path[2][-1] == cell(1, 1) and len(path[2]) == 5
 
 
-def run_episodes(policy: Callable | None, steps: int, seed: int) -> tuple[list[float], dict]:
+def run_episodes(policy: Policy | None, steps: int, seed: int) -> tuple[list[float], dict]:
     """Episode returns of policy (None: random actions) over steps steps, and the stats."""
-    rng = np.random.default_rng(seed)
-    stats_channel = StatsSideChannel()
-    returns: list[float] = []
-    stats: dict[str, list] = {}
-    with InProcessEnv(GridWorld(seed=seed, num_areas=2), [stats_channel]) as env:
-        env.reset()
-        collected = np.zeros(18)
-        for _ in range(steps):
-            decision, terminal = env.get_steps(NAME)
-            returns += (collected[terminal.agent_id] + terminal.reward).tolist()
-            collected[terminal.agent_id] = 0.0
-            collected[decision.agent_id] += decision.reward
-            if policy is None:
-                actions = rng.integers(0, 5, (len(decision), 1), dtype=np.int32)
-            else:
-                actions = policy(*decision.obs)
-            env.set_actions(NAME, ActionTuple(discrete=actions))
-            env.step()
-            for key, values in stats_channel.get_and_reset_stats().items():
-                stats.setdefault(key, []).extend(values)
-        terminal = env.get_steps(NAME)[1]
-        returns += (collected[terminal.agent_id] + terminal.reward).tolist()
-    return returns, stats
+    stats = StatsSideChannel()
+    with InProcessEnv(GridWorld(seed=seed, num_areas=2), [stats]) as env:
+        returns = episode_returns(env, steps, policy, seed)[NAME]
+    return returns, stats.get_and_reset_stats()
 
 
 def test_scripted_policy_beats_random_by_far():
-    scripted, stats = run_episodes(walk_to_goal, 300, seed=0)
+    scripted, stats = run_episodes(discrete_policy(walk_to_goal), 300, seed=0)
     random, _ = run_episodes(None, 300, seed=0)
     assert len(scripted) > 1000
     assert np.mean(scripted) > 0.95 and min(scripted) > 0.8
@@ -326,70 +297,8 @@ def test_scripted_policy_beats_random_by_far():
     assert len(reached) == len(scripted) and all(value == 1.0 for value, _ in reached)
 
 
-def test_conformance_in_process():
-    with InProcessEnv(GridWorld(seed=1, num_areas=2)) as env:
-        report = check_env(env, steps=250)
-    assert report.terminals[NAME] > 0
-
-
-def record_steps(env: BaseEnv, steps: int, seed: int) -> list[tuple[np.ndarray, ...]]:
-    """Step env with seeded random actions (masks ignored) and keep everything it returned."""
-    rng = np.random.default_rng(seed)
-    record = []
-    env.reset()
-    for _ in range(steps):
-        decision, terminal = env.get_steps(NAME)
-        record.append(
-            (
-                decision.agent_id,
-                decision.reward,
-                *decision.obs,
-                *decision.action_mask,
-                terminal.agent_id,
-                terminal.reward,
-                terminal.interrupted,
-                *terminal.obs,
-            )
-        )
-        spec = env.behavior_specs[NAME].action_spec
-        env.set_actions(NAME, spec.random_action(len(decision), rng))
-        env.step()
-    return record
-
-
-def test_as_an_executable(tmp_path):
-    path = build_executable(TARGET, tmp_path)
-
-    def launch(**kwargs) -> UnityEnvironment:
-        return UnityEnvironment(
-            str(path), base_port=free_port(), no_graphics=True, timeout_wait=30, **kwargs
-        )
-
-    with launch(seed=4) as env:
-        report = check_env(env, steps=120)
-    assert report.terminals[NAME] > 0
-
-    with launch(seed=11, num_areas=2) as env:
-        over_wire = record_steps(env, 160, seed=5)
-    with InProcessEnv(GridWorld(seed=11, num_areas=2)) as local:
-        in_process = record_steps(local, 160, seed=5)
-    assert len(over_wire) == len(in_process) == 160
-    assert sum(len(r[-2]) for r in in_process) > 0  # some episodes ended: terminal images
-    for wire_arrays, local_arrays in zip(over_wire, in_process):
-        assert len(wire_arrays) == len(local_arrays)
-        for a, b in zip(wire_arrays, local_arrays):
-            assert a.dtype == b.dtype
-            np.testing.assert_array_equal(a, b)
-
-
 @pytest.mark.parametrize("behavior", ["3DBall", ""])
-def test_bad_calls(behavior: str):
+def test_masks_of_an_unknown_behavior(behavior: str):
     sim, rows = started()
     with pytest.raises(KeyError):
-        sim.observe(behavior, rows)
-    with pytest.raises(KeyError):
-        sim.reset_agents(behavior, rows)
-    with pytest.raises(KeyError):
         sim.action_masks(behavior, rows)
-    with pytest.raises(ValueError):
-        step(sim, np.zeros(8))

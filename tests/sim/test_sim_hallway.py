@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from devtools.envtest import free_port
+from devtools.envtest import assert_seed_decides, discrete_policy, episode_returns, launch
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
-    BaseEnv,
     DimensionProperty,
     ObservationSpec,
     ObservationType,
@@ -22,8 +20,6 @@ from mlagents_envs.codec import steps_to_proto
 from mlagents_envs.codec.observations import decode_observations
 from mlagents_envs.codec.png import PNG_SIGNATURE
 from mlagents_envs.communicator_objects.observation_pb2 import PNG
-from mlagents_envs.conformance import check_env
-from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.side_channel.environment_parameters_channel import (
     EnvironmentParametersChannel,
     SamplerTypes,
@@ -32,7 +28,6 @@ from mlagents_envs.side_channel.stats_side_channel import (
     StatsAggregationMethod,
     StatsSideChannel,
 )
-from mlagents_sim.build import build_executable
 from mlagents_sim.envs.hallway import (
     AGENT,
     BLANK,
@@ -54,20 +49,8 @@ from mlagents_sim.scene import Scene
 from mlagents_sim.side_channels import Sampler
 
 NAME = "VisualHallway"
-TARGET = "mlagents_sim.envs.hallway:VisualHallway"
 STAY, LEFT, RIGHT = 0, 1, 2
 SHAPE = (12, 36, 4)
-
-
-@pytest.fixture(scope="module")
-def executable(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_executable(TARGET, tmp_path_factory.mktemp("hallway_build"))
-
-
-def launch(executable: Path, **kwargs: object) -> UnityEnvironment:
-    return UnityEnvironment(
-        str(executable), base_port=free_port(), no_graphics=True, timeout_wait=30, **kwargs
-    )  # type: ignore[arg-type]
 
 
 def started(seed: int = 0, **kwargs: int) -> tuple[VisualHallway, np.ndarray]:
@@ -85,27 +68,6 @@ def step(sim: VisualHallway, actions: list[int] | np.ndarray):
 def levels(image: np.ndarray) -> np.ndarray:
     """Gray levels 0-255 of a [0, 1] image."""
     return np.rint(image * 255).astype(np.int64)
-
-
-def episode_rewards(
-    env: BaseEnv, policy: Callable[[np.ndarray], np.ndarray], steps: int
-) -> list[float]:
-    """Total reward of every episode that ended within steps steps."""
-    env.reset()
-    running: dict[int, float] = {}
-    totals = []
-    for _ in range(steps):
-        decision, terminal = env.get_steps(NAME)
-        for agent, reward in zip(terminal.agent_id.tolist(), terminal.reward.tolist()):
-            totals.append(running.pop(agent, 0.0) + reward)
-        for agent, reward in zip(decision.agent_id.tolist(), decision.reward.tolist()):
-            running[agent] = running.get(agent, 0.0) + reward
-        env.set_actions(NAME, ActionTuple(discrete=policy(decision.obs[0])))
-        env.step()
-    _, terminal = env.get_steps(NAME)
-    for agent, reward in zip(terminal.agent_id.tolist(), terminal.reward.tolist()):
-        totals.append(running.pop(agent, 0.0) + reward)
-    return totals
 
 
 def test_behavior_and_specs():
@@ -296,11 +258,8 @@ def test_same_seed_same_run_other_seed_other_run():
                 sim.reset_agents(NAME, np.flatnonzero(t.done))
         return record
 
-    first, again, other = run(5), run(5), run(6)
+    first = assert_seed_decides(run)
     assert any(r.dtype == bool and r.any() for r in first)  # some episodes did restart
-    for a, b in zip(first, again):
-        np.testing.assert_array_equal(a, b)
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
 
 def test_heuristic_output():
@@ -320,18 +279,15 @@ def test_heuristic_output():
 def test_heuristic_reaches_the_benchmark_and_random_does_not():
     stats = StatsSideChannel()
     with InProcessEnv(VisualHallway(seed=1, num_areas=8), [stats]) as env:
-        scripted = episode_rewards(env, hallway_heuristic, 300)
+        scripted = episode_returns(env, 300, discrete_policy(hallway_heuristic))[NAME]
         correct = stats.get_and_reset_stats()["VisualHallway/Correct"]
     assert len(scripted) >= 500
     np.testing.assert_allclose(np.mean(scripted), 0.99, atol=1e-4)
     assert {method for _, method in correct} == {StatsAggregationMethod.AVERAGE}
     assert len(correct) == len(scripted) and all(value == 1.0 for value, _ in correct)
 
-    rng = np.random.default_rng(0)
     with InProcessEnv(VisualHallway(seed=1, num_areas=8)) as env:
-        random = episode_rewards(
-            env, lambda obs: rng.integers(0, 3, (len(obs), 1)).astype(np.int32), 600
-        )
+        random = episode_returns(env, 600)[NAME]
     assert len(random) >= 40
     assert np.mean(random) < 0.3
     assert np.mean(scripted) - np.mean(random) > 0.7
@@ -341,59 +297,12 @@ def test_without_the_cue_the_heuristic_can_only_guess():
     parameters = EnvironmentParametersChannel()
     parameters.set_float_parameter("cue_ticks", 0.0)
     with InProcessEnv(VisualHallway(seed=1, num_areas=8), [parameters]) as env:
-        guessed = episode_rewards(env, hallway_heuristic, 300)
+        guessed = episode_returns(env, 300, discrete_policy(hallway_heuristic))[NAME]
     assert abs(np.mean(guessed)) < 0.3
 
 
-def test_conformance_in_process():
-    report = check_env(InProcessEnv(VisualHallway(seed=3, num_areas=2)), steps=200)
-    assert report.terminals[NAME] > 0
-
-
-def test_conformance_as_an_executable(executable: Path):
-    report = check_env(launch(executable, seed=4, num_areas=2), steps=100)
-    assert report.terminals[NAME] > 0
-
-
-def run_steps(env: BaseEnv, steps: int, seed: int) -> list[tuple[np.ndarray, ...]]:
-    """Step env with seeded random actions and keep everything it returned."""
-    rng = np.random.default_rng(seed)
-    record = []
-    env.reset()
-    for _ in range(steps):
-        decision, terminal = env.get_steps(NAME)
-        record.append(
-            (
-                decision.agent_id,
-                decision.reward,
-                *decision.obs,
-                terminal.agent_id,
-                terminal.reward,
-                terminal.interrupted,
-                *terminal.obs,
-            )
-        )
-        spec = env.behavior_specs[NAME].action_spec
-        env.set_actions(NAME, spec.random_action(len(decision), rng))
-        env.step()
-    return record
-
-
-def test_executable_and_in_process_give_identical_steps(executable: Path):
-    with launch(executable, seed=11, num_areas=2) as env:
-        over_wire = run_steps(env, 160, seed=5)
-    with InProcessEnv(VisualHallway(seed=11, num_areas=2)) as local:
-        in_process = run_steps(local, 160, seed=5)
-    assert len(over_wire) == len(in_process)
-    assert sum(len(r[4]) for r in in_process) > 0  # episodes ended on the way
-    for wire_arrays, local_arrays in zip(over_wire, in_process):
-        for a, b in zip(wire_arrays, local_arrays):
-            np.testing.assert_array_equal(a, b)
-            assert a.dtype == b.dtype
-
-
-def test_four_channels_travel_as_two_pngs(executable: Path):
-    with launch(executable, seed=2) as env:
+def test_four_channels_travel_as_two_pngs(executables: dict[str, Path]):
+    with launch(executables[NAME], seed=2) as env:
         env.reset()
         spec = env.behavior_specs[NAME]
         assert spec.observation_specs[0].shape == SHAPE
@@ -420,13 +329,3 @@ def test_four_channels_travel_as_two_pngs(executable: Path):
     )
     np.testing.assert_array_equal(decoded, decision.obs[0])
     assert decoded.dtype == np.float32
-
-
-def test_bad_calls():
-    sim, rows = started()
-    with pytest.raises(KeyError):
-        sim.observe("Hallway", rows)
-    with pytest.raises(KeyError):
-        sim.reset_agents("Hallway", rows)
-    with pytest.raises(ValueError):
-        step(sim, [0, 0])

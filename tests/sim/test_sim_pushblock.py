@@ -3,29 +3,35 @@ an executable."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
+from itertools import count
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from devtools.envtest import free_port
+from devtools.envtest import (
+    Policy,
+    assert_same_records,
+    assert_seed_decides,
+    discrete_policy,
+    episode_returns,
+    launch,
+    record_steps,
+    recorded,
+)
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
-    BaseEnv,
     DecisionSteps,
     DimensionProperty,
     ObservationSpec,
     ObservationType,
 )
-from mlagents_envs.conformance import check_env
-from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.side_channel.stats_side_channel import (
     StatsAggregationMethod,
     StatsSideChannel,
 )
-from mlagents_sim.build import build_executable
 from mlagents_sim.envs.pushblock import (
     DOWN,
     LEFT,
@@ -39,11 +45,9 @@ from mlagents_sim.in_process import InProcessEnv
 
 NAME = "PushBlock"
 STAT = "PushBlock/Blocks delivered"
-TARGET = "mlagents_sim.envs.pushblock:CooperativePushBlock"
 PENALTY = np.float32(-1.0 / 500)
 
 Cell = tuple[int, int]
-Policy = Callable[[DecisionSteps], np.ndarray]
 
 
 def started(seed: int = 0, num_areas: int = 1) -> CooperativePushBlock:
@@ -321,22 +325,13 @@ def test_same_seed_same_run_other_seed_other_run():
                 sim.reset_agents(NAME, np.flatnonzero(ended))
         return record
 
-    first, again, other = run(5), run(5), run(6)
-    for a, b in zip(first, again):
-        np.testing.assert_array_equal(a, b)
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+    assert_seed_decides(run)
 
 
-def test_bad_calls():
+def test_groups_of_an_unknown_behavior_and_actions_out_of_range_are_refused():
     sim = started()
     with pytest.raises(KeyError):
-        sim.observe("Walker", np.arange(3))
-    with pytest.raises(KeyError):
-        sim.reset_agents("Walker", np.arange(3))
-    with pytest.raises(KeyError):
         sim.group_ids("Walker")
-    with pytest.raises(ValueError):
-        step(sim, [UP, UP])
     with pytest.raises(ValueError):
         step(sim, [UP, UP, 5])
     with pytest.raises(ValueError):
@@ -357,36 +352,12 @@ def test_the_planner_decides_from_each_agents_own_observation():
         np.testing.assert_array_equal(push_planner(obs[i : i + 1]), batch[i : i + 1])
 
 
-def planner_policy(decision: DecisionSteps) -> np.ndarray:
-    return push_planner(decision.obs[0])
-
-
-def episode_group_rewards(env: BaseEnv, policy: Policy, steps: int) -> list[float]:
-    """Run env and return the group reward each agent's finished episodes summed to."""
-    totals: list[float] = []
-    running: dict[int, float] = {}
-    env.reset()
-    for _ in range(steps):
-        decision, terminal = env.get_steps(NAME)
-        for agent, value in zip(terminal.agent_id.tolist(), terminal.group_reward.tolist()):
-            totals.append(running.pop(agent, 0.0) + value)
-        for agent, value in zip(decision.agent_id.tolist(), decision.group_reward.tolist()):
-            running[agent] = running.get(agent, 0.0) + value
-        env.set_actions(NAME, ActionTuple(discrete=policy(decision)))
-        env.step()
-    return totals
-
-
 def test_the_planner_beats_random_moves_by_far():
-    rng = np.random.default_rng(0)
-
-    def random_policy(decision: DecisionSteps) -> np.ndarray:
-        return rng.integers(0, 5, (len(decision), 1)).astype(np.int32)
-
+    planner = discrete_policy(push_planner)
     with InProcessEnv(CooperativePushBlock(seed=1, num_areas=4)) as env:
-        scripted = episode_group_rewards(env, planner_policy, 250)
+        scripted = episode_returns(env, 250, planner, group=True)[NAME]
     with InProcessEnv(CooperativePushBlock(seed=1, num_areas=6)) as env:
-        random = episode_group_rewards(env, random_policy, 501)
+        random = episode_returns(env, 501, group=True)[NAME]
     assert len(scripted) >= 3 * 25 and len(random) == 3 * 6
     assert np.mean(scripted) > 5.7  # all 6 points in about 30 ticks
     assert np.mean(random) < 1.0
@@ -467,74 +438,26 @@ def test_max_step_interrupts_every_agent_of_every_group_together():
     assert stats.get_and_reset_stats()[STAT] == [(0.0, StatsAggregationMethod.AVERAGE)] * 2
 
 
-def test_conformance_in_process():
-    report = check_env(InProcessEnv(CooperativePushBlock(seed=1, num_areas=2)), steps=520)
-    assert report.interrupted[NAME] == 6
-
-
-@pytest.fixture(scope="module")
-def executable(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_executable(TARGET, tmp_path_factory.mktemp("pushblock"))
-
-
-def launch(path: Path, **kwargs: int) -> UnityEnvironment:
-    return UnityEnvironment(
-        str(path), base_port=free_port(), no_graphics=True, timeout_wait=30, **kwargs
-    )
-
-
-def test_conformance_as_an_executable(executable: Path):
-    env = launch(executable, seed=4, num_areas=2)
-    try:
-        report = check_env(env, steps=520)
-    finally:
-        env.close()
-    assert report.interrupted[NAME] == 6
-
-
-def run_steps(env: BaseEnv, steps: int, seed: int) -> Iterator[tuple[np.ndarray, ...]]:
-    """Step env with the planner (so that groups finish episodes), then with seeded random
-    actions, and yield everything it returned."""
+def planner_then_random(planned: int, seed: int) -> Policy:
+    """The planner for the first `planned` steps (so that groups finish episodes), then
+    seeded random actions."""
     rng = np.random.default_rng(seed)
-    env.reset()
-    for k in range(steps):
-        decision, terminal = env.get_steps(NAME)
-        yield (
-            decision.agent_id,
-            decision.reward,
-            decision.group_id,
-            decision.group_reward,
-            *decision.action_mask,
-            *decision.obs,
-            terminal.agent_id,
-            terminal.reward,
-            terminal.group_id,
-            terminal.group_reward,
-            terminal.interrupted,
-            *terminal.obs,
-        )
-        if k < 80:
-            actions = ActionTuple(discrete=push_planner(decision.obs[0]))
-        else:
-            actions = env.behavior_specs[NAME].action_spec.random_action(len(decision), rng)
-        env.set_actions(NAME, actions)
-        env.step()
+    steps = count()
+
+    def policy(behavior: str, decision: DecisionSteps) -> ActionTuple:
+        if next(steps) < planned:
+            return ActionTuple(discrete=push_planner(decision.obs[0]))
+        return ActionSpec.create_discrete((5,)).random_action(len(decision), rng)
+
+    return policy
 
 
-def test_executable_and_in_process_give_identical_steps(executable: Path):
-    env = launch(executable, seed=11, num_areas=2)
-    try:
-        over_wire = list(run_steps(env, 240, seed=5))
-    finally:
-        env.close()
-    with InProcessEnv(CooperativePushBlock(seed=11, num_areas=2)) as local:
-        in_process = list(run_steps(local, 240, seed=5))
-    assert len(over_wire) == len(in_process) == 240
-    for wire_arrays, local_arrays in zip(over_wire, in_process):
-        assert len(wire_arrays) == len(local_arrays)
-        for a, b in zip(wire_arrays, local_arrays):
-            np.testing.assert_array_equal(a, b)
-            assert a.dtype == b.dtype
+def test_executable_and_in_process_agree_as_groups_finish(executables: dict[str, Path]):
+    with launch(executables[NAME], seed=11, num_areas=2) as env:
+        over_wire = record_steps(env, 240, seed=5, policy=planner_then_random(80, seed=5))
+    with InProcessEnv(CooperativePushBlock(seed=11, num_areas=2)) as env:
+        in_process = record_steps(env, 240, seed=5, policy=planner_then_random(80, seed=5))
+    assert_same_records(over_wire, in_process)
     # The run did see groups end, and their group rewards.
-    assert sum(len(r[-6]) for r in in_process) >= 6
-    assert any(np.any(r[3] > 0) for r in in_process)
+    assert sum(map(len, recorded(in_process, "terminal.agent_id")[NAME])) >= 6
+    assert any(np.any(r > 0) for r in recorded(in_process, "decision.group_reward")[NAME])

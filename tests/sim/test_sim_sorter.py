@@ -1,25 +1,19 @@
-"""Sorter: specs, the variable-length entity buffer, rules, parameters, and the wire."""
+"""Sorter: specs, the variable-length entity buffer, rules, parameters and the scripted
+policy."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from devtools.envtest import free_port
+from devtools.envtest import assert_seed_decides, discrete_policy, episode_returns
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
-    BaseEnv,
     DimensionProperty,
     ObservationSpec,
     ObservationType,
-    TerminalSteps,
 )
-from mlagents_envs.conformance import check_env
-from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.side_channel.environment_parameters_channel import (
     EnvironmentParametersChannel,
 )
@@ -27,7 +21,6 @@ from mlagents_envs.side_channel.stats_side_channel import (
     StatsAggregationMethod,
     StatsSideChannel,
 )
-from mlagents_sim.build import build_executable
 from mlagents_sim.envs.sorter import (
     DOWN,
     LEFT,
@@ -41,7 +34,6 @@ from mlagents_sim.envs.sorter import (
 from mlagents_sim.in_process import InProcessEnv
 
 NAME = "Sorter"
-TARGET = "mlagents_sim.envs.sorter:Sorter"
 TICK = -1.0 / MAX_STEP
 VECTOR_SPEC = ObservationSpec(
     (3,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "VectorSensor"
@@ -52,8 +44,6 @@ BUFFER_SPEC = ObservationSpec(
     ObservationType.DEFAULT,
     "BufferSensor",
 )
-
-Policy = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def started(seed: int = 0, **kwargs: int) -> tuple[Sorter, np.ndarray]:
@@ -89,28 +79,6 @@ def assert_padded(entities: np.ndarray, remaining: np.ndarray) -> None:
     filled = entities.any(axis=-1)
     np.testing.assert_array_equal(filled, np.arange(20) < remaining[:, None])
     np.testing.assert_array_equal(entities[~filled], 0.0)
-
-
-def episode_rewards(env: BaseEnv, policy: Policy, steps: int) -> list[float]:
-    """Rewards of the episodes that ended within steps, driving every agent with policy."""
-    env.reset()
-    running: dict[int, float] = {}
-    ended: list[float] = []
-
-    def end_episodes(terminal: TerminalSteps) -> None:
-        for agent, reward in zip(terminal.agent_id.tolist(), terminal.reward.tolist()):
-            ended.append(running.pop(agent, 0.0) + reward)
-
-    for _ in range(steps):
-        decision, terminal = env.get_steps(NAME)
-        end_episodes(terminal)
-        for agent, reward in zip(decision.agent_id.tolist(), decision.reward.tolist()):
-            running[agent] = running.get(agent, 0.0) + reward
-        env.set_actions(NAME, ActionTuple(discrete=policy(*decision.obs)))
-        env.step()
-    # The last output's episodes too: their statistics came with it.
-    end_episodes(env.get_steps(NAME)[1])
-    return ended
 
 
 def test_behavior_and_specs():
@@ -253,23 +221,15 @@ def test_same_seed_same_run_other_seed_other_run():
                 sim.reset_agents(NAME, np.flatnonzero(t.done))
         return record
 
-    first, again, other = run(5), run(5), run(6)
+    first = assert_seed_decides(run)
     assert any(r.dtype == bool and r.any() for r in first)
-    for a, b in zip(first, again):
-        np.testing.assert_array_equal(a, b)
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
 
 def test_heuristic_sorts_and_random_does_not():
-    rng = np.random.default_rng(0)
-
-    def random(vector: np.ndarray, entities: np.ndarray) -> np.ndarray:
-        return rng.integers(0, 5, (len(vector), 1)).astype(np.int32)
-
     with InProcessEnv(Sorter(seed=1, num_areas=2)) as env:
-        scripted = episode_rewards(env, sort_heuristic, 1500)
+        scripted = episode_returns(env, 1500, discrete_policy(sort_heuristic))[NAME]
     with InProcessEnv(Sorter(seed=1, num_areas=2)) as env:
-        randomly = episode_rewards(env, random, 1500)
+        randomly = episode_returns(env, 1500)[NAME]
     assert len(scripted) > 200 and len(randomly) > 200
     # Every episode of the heuristic touches all its tiles (at least 1 each), quickly.
     assert min(scripted) > 1 + 60 * TICK
@@ -331,7 +291,7 @@ def test_num_tiles_sampler_draws_per_episode():
     parameters.set_uniform_sampler_parameters("num_tiles", 2.0, 9.0, seed=3)
     stats = StatsSideChannel()
     with InProcessEnv(Sorter(seed=2), side_channels=[parameters, stats]) as env:
-        rewards = episode_rewards(env, sort_heuristic, 200)
+        rewards = episode_returns(env, 200, discrete_policy(sort_heuristic))[NAME]
         counts = env.simulation.num_tiles  # type: ignore[attr-defined]
         assert np.all((counts >= 2) & (counts <= 9))
         tiles = stats.get_and_reset_stats()["Sorter/Tiles"]
@@ -341,57 +301,3 @@ def test_num_tiles_sampler_draws_per_episode():
     assert min(values) >= 2 and max(values) <= 9 and len(set(values)) > 3
     # The heuristic's episodes earn their tile count, less the time it took.
     np.testing.assert_allclose(values, np.round(rewards), atol=0)
-
-
-def test_conformance_in_process():
-    with InProcessEnv(Sorter(seed=3, num_areas=2)) as env:
-        report = check_env(env, steps=300)
-    assert report.terminals[NAME] > 0
-
-
-def test_executable_specs_conformance_and_identical_steps(tmp_path: Path):
-    path = build_executable(TARGET, tmp_path)
-    with UnityEnvironment(str(path), base_port=free_port(), no_graphics=True, seed=7) as env:
-        env.reset()
-        spec = env.behavior_specs[NAME]
-        assert spec.observation_specs == [VECTOR_SPEC, BUFFER_SPEC]
-        assert spec.observation_specs[1].dimension_property == (
-            DimensionProperty.VARIABLE_SIZE,
-            DimensionProperty.NONE,
-        )
-        assert spec.action_spec == ActionSpec.create_discrete((5,))
-        check_env(env, steps=100, close=False)
-
-    def run(env: BaseEnv) -> list[np.ndarray]:
-        rng = np.random.default_rng(5)
-        record = []
-        env.reset()
-        for _ in range(160):
-            decision, terminal = env.get_steps(NAME)
-            record += [decision.agent_id, decision.reward, *decision.obs]
-            record += [terminal.agent_id, terminal.reward, terminal.interrupted, *terminal.obs]
-            record += [*decision.action_mask]
-            env.set_actions(NAME, ActionTuple(discrete=rng.integers(0, 5, (len(decision), 1))))
-            env.step()
-        return record
-
-    port = free_port()
-    with UnityEnvironment(str(path), base_port=port, no_graphics=True, seed=11, num_areas=2) as env:
-        over_wire = run(env)
-    with InProcessEnv(Sorter(seed=11, num_areas=2)) as env:
-        in_process = run(env)
-    assert len(over_wire) == len(in_process)
-    assert any(len(a) for a in over_wire[4::10])  # episodes did end on the way
-    for a, b in zip(over_wire, in_process):
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
-
-
-def test_bad_calls():
-    sim, rows = started()
-    with pytest.raises(KeyError):
-        sim.observe("3DBall", rows)
-    with pytest.raises(KeyError):
-        sim.reset_agents("3DBall", rows)
-    with pytest.raises(ValueError):
-        step(sim, np.zeros(7))

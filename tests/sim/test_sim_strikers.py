@@ -1,5 +1,5 @@
-"""StrikersVsGoalie: two behaviors deciding at different rates in one scene, driven directly,
-in process and as an executable."""
+"""StrikersVsGoalie: two behaviors deciding at different rates in one scene, driven directly
+and in process."""
 
 from __future__ import annotations
 
@@ -8,24 +8,22 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from devtools.envtest import free_port
+from devtools.envtest import assert_seed_decides, episode_returns
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
-    BaseEnv,
+    DecisionSteps,
     DimensionProperty,
     ObservationSpec,
     ObservationType,
 )
 from mlagents_envs.conformance import check_env
-from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.exception import UnityActionException
 from mlagents_envs.side_channel.environment_parameters_channel import SamplerTypes
 from mlagents_envs.side_channel.stats_side_channel import (
     StatsAggregationMethod,
     StatsSideChannel,
 )
-from mlagents_sim.build import build_executable
 from mlagents_sim.envs.strikers import (
     DOWN,
     GOALS_STAT,
@@ -41,7 +39,8 @@ from mlagents_sim.in_process import InProcessEnv
 from mlagents_sim.side_channels import Sampler
 
 STRIKER, GOALIE = "Striker", "Goalie"
-Policy = Callable[[np.ndarray], np.ndarray] | None
+#: Observations of the agents of a behavior to their discrete actions; None acts at random.
+Heuristic = Callable[[np.ndarray], np.ndarray] | None
 # Goalie actions.
 G_STAY, G_LEFT, G_RIGHT = 0, 1, 2
 
@@ -118,18 +117,6 @@ def test_areas_multiply_agents_and_strikers_of_an_area_share_a_group():
         assert empty.shape == (0, size) and empty.dtype == np.float32
     t = step(sim, [STAY] * 6, [G_STAY] * 3)
     assert t[STRIKER].reward.shape == (6,) and t[GOALIE].reward.shape == (3,)
-
-
-def test_unknown_behavior_and_bad_action_shapes():
-    sim = started()
-    with pytest.raises(KeyError):
-        sim.observe("Walker", np.arange(1))
-    with pytest.raises(KeyError):
-        sim.reset_agents("Walker", np.arange(1))
-    with pytest.raises(ValueError, match="Striker"):
-        step(sim, [STAY] * 3, [G_STAY])
-    with pytest.raises(ValueError, match="Goalie"):
-        step(sim, [STAY] * 2, [G_STAY] * 2)
 
 
 # --- kick-off and observations ---------------------------------------------------------------
@@ -328,10 +315,7 @@ def test_same_seed_same_run_other_seed_other_run():
                 sim.reset_agents(GOALIE, ended)
         return record
 
-    first, again, other = run(5), run(5), run(6)
-    for a, b in zip(first, again):
-        np.testing.assert_array_equal(a, b)
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+    assert_seed_decides(run)
 
 
 # --- scripted policies ----------------------------------------------------------------------
@@ -356,34 +340,24 @@ def test_heuristic_outputs():
 
 
 def mean_episode_rewards(
-    striker_policy: Policy, goalie_policy: Policy, steps: int = 600
+    strikers: Heuristic, goalie: Heuristic, steps: int = 600
 ) -> tuple[float, float, int]:
-    """Mean striker and goalie rewards per episode, and goals, in process; None = random."""
+    """Mean striker and goalie rewards per episode, and goals, in process."""
     rng = np.random.default_rng(0)
-    policies = {STRIKER: striker_policy, GOALIE: goalie_policy}
-    running: dict[int, float] = {}
-    ended: dict[str, list[float]] = {STRIKER: [], GOALIE: []}
+    heuristics = {STRIKER: strikers, GOALIE: goalie}
+    specs = {b.name: b.spec.action_spec for b in StrikersVsGoalie().behaviors}
+
+    def policy(behavior: str, decision: DecisionSteps) -> ActionTuple:
+        heuristic = heuristics[behavior]
+        if heuristic is None:
+            return specs[behavior].random_action(len(decision), rng)
+        return ActionTuple(discrete=heuristic(decision.obs[0]))
+
     stats = StatsSideChannel()
-    goals = 0
     with InProcessEnv(StrikersVsGoalie(seed=2, num_areas=4), side_channels=[stats]) as env:
-        env.reset()
-        for _ in range(steps):
-            for name in env.behavior_specs:
-                decision, terminal = env.get_steps(name)
-                for agent, reward in zip(terminal.agent_id.tolist(), terminal.reward):
-                    ended[name].append(running.pop(agent, 0.0) + float(reward))
-                for agent, reward in zip(decision.agent_id.tolist(), decision.reward):
-                    running[agent] = running.get(agent, 0.0) + float(reward)
-                policy = policies[name]
-                spec = env.behavior_specs[name].action_spec
-                if policy is None:
-                    action = spec.random_action(len(decision), rng)
-                else:
-                    action = ActionTuple(discrete=policy(decision.obs[0]))
-                env.set_actions(name, action)
-            env.step()
-            goals += int(sum(v for v, _ in stats.get_and_reset_stats().get(GOALS_STAT, [])))
-    return float(np.mean(ended[STRIKER])), float(np.mean(ended[GOALIE])), goals
+        ended = episode_returns(env, steps, policy)
+    goals = sum(value for value, _ in stats.get_and_reset_stats().get(GOALS_STAT, []))
+    return float(np.mean(ended[STRIKER])), float(np.mean(ended[GOALIE])), int(goals)
 
 
 def test_scripted_strikers_score_far_more_than_random_ones():
@@ -473,70 +447,8 @@ def test_episodes_are_interrupted_for_everyone_at_max_step():
         np.testing.assert_allclose(g_terminal.reward, 0.001)
 
 
-def test_conformance_in_process():
+def test_both_decision_rates_through_the_conformance_suite():
     report = check_env(InProcessEnv(StrikersVsGoalie(seed=3, num_areas=2)), steps=400)
     assert report.decisions[STRIKER] == 4 * 400
     assert report.decisions[GOALIE] == 2 * 200
     assert report.terminals[STRIKER] > 0 and report.interrupted[STRIKER] > 0
-
-
-def run_steps(env: BaseEnv, steps: int, seed: int) -> list[tuple[np.ndarray, ...]]:
-    """Step env with seeded random actions and keep everything it returned."""
-    rng = np.random.default_rng(seed)
-    record = []
-    env.reset()
-    for _ in range(steps):
-        for name in sorted(env.behavior_specs):
-            decision, terminal = env.get_steps(name)
-            record.append(
-                (
-                    decision.agent_id,
-                    decision.reward,
-                    decision.group_id,
-                    decision.group_reward,
-                    *decision.obs,
-                    *decision.action_mask,
-                    terminal.agent_id,
-                    terminal.reward,
-                    terminal.interrupted,
-                    terminal.group_id,
-                    terminal.group_reward,
-                    *terminal.obs,
-                )
-            )
-            spec = env.behavior_specs[name].action_spec
-            env.set_actions(name, spec.random_action(len(decision), rng))
-        env.step()
-    return record
-
-
-@pytest.fixture(scope="module")
-def executable(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("strikers")
-    return str(build_executable("mlagents_sim.envs.strikers:StrikersVsGoalie", folder))
-
-
-def test_executable_conformance(executable: str):
-    env = UnityEnvironment(
-        executable, base_port=free_port(), no_graphics=True, seed=3, timeout_wait=30
-    )
-    with env:
-        report = check_env(env, steps=200)
-    assert report.decisions[GOALIE] == 100
-
-
-def test_executable_and_in_process_give_identical_steps(executable: str):
-    with UnityEnvironment(
-        executable, base_port=free_port(), no_graphics=True, seed=11, num_areas=2, timeout_wait=30
-    ) as remote:
-        over_wire = run_steps(remote, 400, seed=5)
-    with InProcessEnv(StrikersVsGoalie(seed=11, num_areas=2)) as local:
-        in_process = run_steps(local, 400, seed=5)
-    assert len(over_wire) == len(in_process)
-    # Random play of 400 steps ends episodes: the comparison covers terminal steps too.
-    assert sum(len(terminal_ids) for _, _, _, _, _, _, terminal_ids, *_ in in_process) > 0
-    for wire_arrays, local_arrays in zip(over_wire, in_process):
-        assert len(wire_arrays) == len(local_arrays)
-        for a, b in zip(wire_arrays, local_arrays):
-            np.testing.assert_array_equal(a, b)
-            assert a.dtype == b.dtype

@@ -6,15 +6,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mlagents_envs.base_env import (
-    ActionSpec,
-    ActionTuple,
-    BehaviorSpec,
-    DimensionProperty,
-    ObservationSpec,
-    ObservationType,
-)
+from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.specs import agent_count, check_behavior, vector_observation
 
 BEHAVIOR_NAME = "3DBall"
 
@@ -215,19 +209,9 @@ class Ball3D(Simulation):
 
     def __init__(self, seed: int = 0, num_areas: int = 1, agents_per_area: int = 12) -> None:
         super().__init__(seed, num_areas)
-        if agents_per_area < 1:
-            raise ValueError(f"agents_per_area={agents_per_area} must be at least 1.")
-        n = agents_per_area * num_areas
+        n = agent_count(agents_per_area, num_areas)
         spec = BehaviorSpec(
-            observation_specs=[
-                ObservationSpec(
-                    shape=(8,),
-                    dimension_property=(DimensionProperty.NONE,),
-                    observation_type=ObservationType.DEFAULT,
-                    name="VectorSensor",
-                )
-            ],
-            action_spec=ActionSpec.create_continuous(2),
+            [vector_observation(8, "VectorSensor")], ActionSpec.create_continuous(2)
         )
         self.behaviors = [
             BehaviorDef(
@@ -357,12 +341,8 @@ class Ball3D(Simulation):
     def ball_radius(self) -> np.ndarray:
         return 0.5 * np.abs(self._scale)
 
-    def _check_behavior(self, behavior: str) -> None:
-        if behavior != BEHAVIOR_NAME:
-            raise KeyError(f"Ball3D has only the behavior {BEHAVIOR_NAME!r}, not {behavior!r}.")
-
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         k = len(rows)
         # Unity rotates the level platform about x, then about its own z: the Hamilton
@@ -510,7 +490,7 @@ class Ball3D(Simulation):
         return {BEHAVIOR_NAME: Transition(reward=reward, done=done)}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         obs = np.empty((len(rows), 8), dtype=np.float32)
         obs[:, :2] = self._rotation[_OBSERVED_ROTATION][:, rows].T

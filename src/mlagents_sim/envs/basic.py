@@ -11,16 +11,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mlagents_envs.base_env import (
-    ActionSpec,
-    ActionTuple,
-    BehaviorSpec,
-    DimensionProperty,
-    ObservationSpec,
-    ObservationType,
-)
+from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
 from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.specs import agent_count, check_behavior, discrete_actions, vector_observation
 
 # --- Basic -------------------------------------------------------------------------------
 
@@ -111,41 +105,20 @@ class Basic(Simulation):
 
     def __init__(self, seed: int = 0, num_areas: int = 1, agents_per_area: int = 1) -> None:
         super().__init__(seed, num_areas)
-        if agents_per_area < 1:
-            raise ValueError(f"agents_per_area={agents_per_area} must be at least 1.")
-        n = agents_per_area * num_areas
+        n = agent_count(agents_per_area, num_areas)
         spec = BehaviorSpec(
-            observation_specs=[
-                ObservationSpec(
-                    shape=(BASIC_EXTENT,),
-                    dimension_property=(DimensionProperty.NONE,),
-                    observation_type=ObservationType.DEFAULT,
-                    name="OneHotPosition",
-                )
-            ],
-            action_spec=ActionSpec.create_discrete((3,)),
+            [vector_observation(BASIC_EXTENT, "OneHotPosition")], ActionSpec.create_discrete((3,))
         )
         self.behaviors = [
-            BehaviorDef(
-                name=BASIC_BEHAVIOR,
-                spec=spec,
-                n_agents=n,
-                decision_period=1,
-                max_step=BASIC_MAX_STEP,
-                compressed=(False,),
-            )
+            BehaviorDef(BASIC_BEHAVIOR, spec, n, max_step=BASIC_MAX_STEP, compressed=(False,))
         ]
         self.n_agents = n
         self.position = np.full(n, BASIC_START, dtype=np.int64)
         # Maps an action to its move; index 3 catches every out-of-range action (stay).
         self._moves = np.array([0, -1, 1, 0], dtype=np.int64)
 
-    def _check_behavior(self, behavior: str) -> None:
-        if behavior != BASIC_BEHAVIOR:
-            raise KeyError(f"Basic has only the behavior {BASIC_BEHAVIOR!r}, not {behavior!r}.")
-
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         # One read per agent, so that a sampler gives every episode its own value.
         starts = [self.parameters.get("start_position", float(BASIC_START)) for _ in rows]
@@ -154,14 +127,7 @@ class Basic(Simulation):
         self.position[rows] = np.clip(np.rint(start), 0, BASIC_EXTENT - 1).astype(np.int64)
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
-        n = self.n_agents
-        discrete = np.asarray(actions[BASIC_BEHAVIOR].discrete)
-        if discrete.shape != (n, 1):
-            raise ValueError(
-                f"{BASIC_BEHAVIOR} expects discrete actions of shape ({n}, 1), "
-                f"got {discrete.shape}."
-            )
-        action = discrete[:, 0].astype(np.int64)
+        action = discrete_actions(actions, BASIC_BEHAVIOR, self.n_agents).astype(np.int64)
         action = np.where((action >= 0) & (action <= 2), action, 3)
         self.position = np.clip(self.position + self._moves[action], 0, BASIC_EXTENT - 1)
         small = self.position == SMALL_GOAL
@@ -176,7 +142,7 @@ class Basic(Simulation):
         return {BASIC_BEHAVIOR: Transition(reward=reward, done=done)}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         obs = np.zeros((len(rows), BASIC_EXTENT), dtype=np.float32)
         obs[np.arange(len(rows)), self.position[rows]] = 1.0
@@ -217,29 +183,12 @@ class Hybrid(Simulation):
 
     def __init__(self, seed: int = 0, num_areas: int = 1, agents_per_area: int = 4) -> None:
         super().__init__(seed, num_areas)
-        if agents_per_area < 1:
-            raise ValueError(f"agents_per_area={agents_per_area} must be at least 1.")
-        n = agents_per_area * num_areas
+        n = agent_count(agents_per_area, num_areas)
         spec = BehaviorSpec(
-            observation_specs=[
-                ObservationSpec(
-                    shape=(4,),
-                    dimension_property=(DimensionProperty.NONE,),
-                    observation_type=ObservationType.DEFAULT,
-                    name="PositionAndTarget",
-                )
-            ],
-            action_spec=ActionSpec.create_hybrid(2, (2,)),
+            [vector_observation(4, "PositionAndTarget")], ActionSpec.create_hybrid(2, (2,))
         )
         self.behaviors = [
-            BehaviorDef(
-                name=HYBRID_BEHAVIOR,
-                spec=spec,
-                n_agents=n,
-                decision_period=1,
-                max_step=HYBRID_MAX_STEP,
-                compressed=(False,),
-            )
+            BehaviorDef(HYBRID_BEHAVIOR, spec, n, max_step=HYBRID_MAX_STEP, compressed=(False,))
         ]
         self.n_agents = n
         # Agents wait at the center, on their targets, until reset_agents starts them.
@@ -248,12 +197,8 @@ class Hybrid(Simulation):
         self.target_x = np.zeros(n)
         self.target_y = np.zeros(n)
 
-    def _check_behavior(self, behavior: str) -> None:
-        if behavior != HYBRID_BEHAVIOR:
-            raise KeyError(f"Hybrid has only the behavior {HYBRID_BEHAVIOR!r}, not {behavior!r}.")
-
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         start = self.rng.uniform(-1.0, 1.0, (4, len(rows)))
         # Redraw the targets that came too close; a handful of rounds at most.
@@ -287,7 +232,7 @@ class Hybrid(Simulation):
         return {HYBRID_BEHAVIOR: Transition(reward=reward, done=reached)}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         obs = np.stack(
             [self.x[rows], self.y[rows], self.target_x[rows], self.target_y[rows]], axis=1

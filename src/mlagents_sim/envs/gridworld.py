@@ -6,16 +6,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mlagents_envs.base_env import (
-    ActionSpec,
-    ActionTuple,
-    BehaviorSpec,
-    DimensionProperty,
-    ObservationSpec,
-    ObservationType,
-)
+from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec, ObservationType
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
 from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.specs import (
+    check_behavior,
+    discrete_actions,
+    image_observation,
+    vector_observation,
+)
 
 BEHAVIOR_NAME = "GridWorld"
 AGENTS_PER_AREA = 9
@@ -173,35 +172,14 @@ class GridWorld(Simulation):
         super().__init__(seed, num_areas)
         n = AGENTS_PER_AREA * num_areas
         spec = BehaviorSpec(
-            observation_specs=[
-                ObservationSpec(
-                    shape=(IMAGE_SIZE, IMAGE_SIZE, 3),
-                    dimension_property=(
-                        DimensionProperty.TRANSLATIONAL_EQUIVARIANCE,
-                        DimensionProperty.TRANSLATIONAL_EQUIVARIANCE,
-                        DimensionProperty.NONE,
-                    ),
-                    observation_type=ObservationType.DEFAULT,
-                    name="GridCamera",
-                ),
-                ObservationSpec(
-                    shape=(2,),
-                    dimension_property=(DimensionProperty.NONE,),
-                    observation_type=ObservationType.GOAL_SIGNAL,
-                    name="GoalSignal",
-                ),
+            [
+                image_observation(IMAGE_SIZE, IMAGE_SIZE, 3, "GridCamera"),
+                vector_observation(2, "GoalSignal", ObservationType.GOAL_SIGNAL),
             ],
-            action_spec=ActionSpec.create_discrete((5,)),
+            ActionSpec.create_discrete((5,)),
         )
         self.behaviors = [
-            BehaviorDef(
-                name=BEHAVIOR_NAME,
-                spec=spec,
-                n_agents=n,
-                decision_period=1,
-                max_step=MAX_STEP,
-                compressed=(True, False),
-            )
+            BehaviorDef(BEHAVIOR_NAME, spec, n, max_step=MAX_STEP, compressed=(True, False))
         ]
         self.n_agents = n
         # The state, one row per agent: cells are indices into the agent's FRAME x FRAME
@@ -214,12 +192,8 @@ class GridWorld(Simulation):
         #: PLUS or EX: the goal each agent must reach this episode.
         self.target = np.zeros(n, dtype=np.int64)
 
-    def _check_behavior(self, behavior: str) -> None:
-        if behavior != BEHAVIOR_NAME:
-            raise KeyError(f"GridWorld has only the behavior {BEHAVIOR_NAME!r}, not {behavior!r}.")
-
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         k = len(rows)
         # One read per agent, so that a sampler gives every episode its own value.
@@ -238,12 +212,7 @@ class GridWorld(Simulation):
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         n = self.n_agents
-        discrete = np.asarray(actions[BEHAVIOR_NAME].discrete)
-        if discrete.shape != (n, 1):
-            raise ValueError(
-                f"{BEHAVIOR_NAME} expects discrete actions of shape ({n}, 1), got {discrete.shape}."
-            )
-        action = discrete[:, 0]
+        action = discrete_actions(actions, BEHAVIOR_NAME, n)
         action = np.where((action >= 0) & (action < len(_MOVES)), action, NOOP)
         dest = self.agent + _MOVES[action]
         # A move into a wall (what the mask forbids) leaves the agent where it was.
@@ -276,12 +245,12 @@ class GridWorld(Simulation):
         return self._draw(np.asarray(rows, dtype=np.int64), _TILES)
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         return [self._draw(rows, _TILES_FLOAT), _GOAL_SIGNALS[self.target[rows]]]
 
     def action_masks(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         dest = self.agent[rows, None] + _MOVES[None, :]
         return [_WALLS[self.grid_size[rows, None], dest]]

@@ -7,16 +7,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mlagents_envs.base_env import (
-    ActionSpec,
-    ActionTuple,
-    BehaviorSpec,
-    DimensionProperty,
-    ObservationSpec,
-    ObservationType,
-)
+from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
 from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.specs import agent_count, check_behavior, discrete_actions, image_observation
 
 BEHAVIOR_NAME = "VisualHallway"
 #: The statistic sent each time an agent reaches a goal: 1 if it was the correct one, else 0.
@@ -53,16 +47,9 @@ DEFAULT_CUE_TICKS = 2.0
 BLANK, WALL, FLOOR, CUE_RED, GOAL, CUE_GREEN, AGENT = 0, 32, 64, 76, 128, 150, 255
 CUE_LEVELS = (WALL, CUE_RED, CUE_GREEN)
 
-OBSERVATION_SPEC = ObservationSpec(
-    shape=(HEIGHT, WIDTH, STACK),
-    dimension_property=(
-        DimensionProperty.TRANSLATIONAL_EQUIVARIANCE,
-        DimensionProperty.TRANSLATIONAL_EQUIVARIANCE,
-        DimensionProperty.NONE,
-    ),
-    observation_type=ObservationType.DEFAULT,
-    # The name ML-Agents gives a camera sensor wrapped by a stacking sensor of 4.
-    name=f"StackingSensor_size{STACK}_CameraSensor",
+# The name ML-Agents gives a camera sensor wrapped by a stacking sensor of 4.
+OBSERVATION_SPEC = image_observation(
+    HEIGHT, WIDTH, STACK, f"StackingSensor_size{STACK}_CameraSensor"
 )
 
 
@@ -163,19 +150,10 @@ class VisualHallway(Simulation):
 
     def __init__(self, seed: int = 0, num_areas: int = 1, agents_per_area: int = 1) -> None:
         super().__init__(seed, num_areas)
-        if agents_per_area < 1:
-            raise ValueError(f"agents_per_area={agents_per_area} must be at least 1.")
-        n = agents_per_area * num_areas
+        n = agent_count(agents_per_area, num_areas)
+        spec = BehaviorSpec([OBSERVATION_SPEC], ActionSpec.create_discrete((3,)))
         self.behaviors = [
-            BehaviorDef(
-                name=BEHAVIOR_NAME,
-                spec=BehaviorSpec([OBSERVATION_SPEC], ActionSpec.create_discrete((3,))),
-                n_agents=n,
-                decision_period=1,
-                max_step=MAX_STEP,
-                reward_accumulates=True,
-                compressed=(True,),
-            )
+            BehaviorDef(BEHAVIOR_NAME, spec, n, max_step=MAX_STEP, compressed=(True,))
         ]
         self.n_agents = n
         # Agents stay here, unseen (blank frames), until reset_agents begins an episode.
@@ -188,18 +166,12 @@ class VisualHallway(Simulation):
         #: The frames each agent has seen, as FRAMES indices, oldest first.
         self.history = np.zeros((n, STACK), dtype=np.int64)
 
-    def _check_behavior(self, behavior: str) -> None:
-        if behavior != BEHAVIOR_NAME:
-            raise KeyError(
-                f"VisualHallway has only the behavior {BEHAVIOR_NAME!r}, not {behavior!r}."
-            )
-
     def _current_frames(self, rows: np.ndarray | slice) -> np.ndarray:
         shown = self.episode_tick[rows] < self.cue_ticks[rows]
         return frame_id(self.position[rows], np.where(shown, self.cue[rows], NO_CUE))
 
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         self.position[rows] = START
         self.episode_tick[rows] = 0
@@ -211,13 +183,7 @@ class VisualHallway(Simulation):
         self.history[rows, -1] = self._current_frames(rows)
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
-        n = self.n_agents
-        discrete = np.asarray(actions[BEHAVIOR_NAME].discrete)
-        if discrete.shape != (n, 1):
-            raise ValueError(
-                f"{BEHAVIOR_NAME} expects discrete actions of shape ({n}, 1), got {discrete.shape}."
-            )
-        action = discrete[:, 0]
+        action = discrete_actions(actions, BEHAVIOR_NAME, self.n_agents)
         move = (action == RIGHT).astype(np.int64) - (action == LEFT)
         self.position = np.clip(self.position + move, LEFT_GOAL, RIGHT_GOAL)
         self.episode_tick += 1
@@ -236,7 +202,7 @@ class VisualHallway(Simulation):
         return {BEHAVIOR_NAME: Transition(reward=reward, done=done)}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         # (k, STACK, HEIGHT, WIDTH) frames to (k, HEIGHT, WIDTH, STACK) channels.
         stacked = FRAMES[self.history[rows]].transpose(0, 2, 3, 1)

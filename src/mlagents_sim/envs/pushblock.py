@@ -10,16 +10,10 @@ from itertools import permutations
 
 import numpy as np
 
-from mlagents_envs.base_env import (
-    ActionSpec,
-    ActionTuple,
-    BehaviorSpec,
-    DimensionProperty,
-    ObservationSpec,
-    ObservationType,
-)
+from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
 from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.specs import check_behavior, discrete_actions, vector_observation
 
 BEHAVIOR_NAME = "PushBlock"
 STAT_DELIVERED = "PushBlock/Blocks delivered"
@@ -240,25 +234,10 @@ class CooperativePushBlock(Simulation):
         super().__init__(seed, num_areas)
         n = AGENTS_PER_AREA * num_areas
         spec = BehaviorSpec(
-            observation_specs=[
-                ObservationSpec(
-                    shape=(OBS_SIZE,),
-                    dimension_property=(DimensionProperty.NONE,),
-                    observation_type=ObservationType.DEFAULT,
-                    name="VectorSensor",
-                )
-            ],
-            action_spec=ActionSpec.create_discrete((5,)),
+            [vector_observation(OBS_SIZE, "VectorSensor")], ActionSpec.create_discrete((5,))
         )
         self.behaviors = [
-            BehaviorDef(
-                name=BEHAVIOR_NAME,
-                spec=spec,
-                n_agents=n,
-                decision_period=1,
-                max_step=MAX_STEP,
-                compressed=(False,),
-            )
+            BehaviorDef(BEHAVIOR_NAME, spec, n, max_step=MAX_STEP, compressed=(False,))
         ]
         self.n_agents = n
         m = BLOCKS_PER_AREA * num_areas
@@ -274,20 +253,14 @@ class CooperativePushBlock(Simulation):
         self.episode_steps = np.zeros(num_areas, dtype=np.int64)
         self._groups = np.repeat(np.arange(1, num_areas + 1, dtype=np.int32), AGENTS_PER_AREA)
 
-    def _check_behavior(self, behavior: str) -> None:
-        if behavior != BEHAVIOR_NAME:
-            raise KeyError(
-                f"CooperativePushBlock has only the behavior {BEHAVIOR_NAME!r}, not {behavior!r}."
-            )
-
     def group_ids(self, behavior: str) -> np.ndarray:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         return self._groups.copy()
 
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
         """Begin a new episode for the areas of rows. A group's episode always ends for all
         its agents at once, so rows holds whole groups; the whole area restarts."""
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         areas = np.unique(np.asarray(rows, dtype=np.int64) // AGENTS_PER_AREA)
         k = len(areas)
         if not k:
@@ -325,12 +298,7 @@ class CooperativePushBlock(Simulation):
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         n, areas = self.n_agents, self.num_areas
-        discrete = np.asarray(actions[BEHAVIOR_NAME].discrete)
-        if discrete.shape != (n, 1):
-            raise ValueError(
-                f"{BEHAVIOR_NAME} expects discrete actions of shape ({n}, 1), got {discrete.shape}."
-            )
-        action = discrete[:, 0].astype(np.int64)
+        action = discrete_actions(actions, BEHAVIOR_NAME, n).astype(np.int64)
         if not ((action >= 0) & (action < 5)).all():
             raise ValueError(f"{BEHAVIOR_NAME} actions must be in [0, 5), got {action}.")
         ax, ay = self.agent_x, self.agent_y
@@ -414,7 +382,7 @@ class CooperativePushBlock(Simulation):
         }
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         area = rows // AGENTS_PER_AREA
         own_x, own_y = self.agent_x[rows], self.agent_y[rows]

@@ -7,16 +7,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mlagents_envs.base_env import (
-    ActionSpec,
-    ActionTuple,
-    BehaviorSpec,
-    DimensionProperty,
-    ObservationSpec,
-    ObservationType,
-)
+from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
 from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.specs import (
+    agent_count,
+    check_behavior,
+    discrete_actions,
+    entity_buffer,
+    vector_observation,
+)
 
 BEHAVIOR_NAME = "Sorter"
 
@@ -124,35 +124,16 @@ class Sorter(Simulation):
 
     def __init__(self, seed: int = 0, num_areas: int = 1, agents_per_area: int = 8) -> None:
         super().__init__(seed, num_areas)
-        if agents_per_area < 1:
-            raise ValueError(f"agents_per_area={agents_per_area} must be at least 1.")
-        n = agents_per_area * num_areas
+        n = agent_count(agents_per_area, num_areas)
         spec = BehaviorSpec(
-            observation_specs=[
-                ObservationSpec(
-                    shape=(3,),
-                    dimension_property=(DimensionProperty.NONE,),
-                    observation_type=ObservationType.DEFAULT,
-                    name="VectorSensor",
-                ),
-                ObservationSpec(
-                    shape=(MAX_TILES, ENTITY_SIZE),
-                    dimension_property=(DimensionProperty.VARIABLE_SIZE, DimensionProperty.NONE),
-                    observation_type=ObservationType.DEFAULT,
-                    name="BufferSensor",
-                ),
+            [
+                vector_observation(3, "VectorSensor"),
+                entity_buffer(MAX_TILES, ENTITY_SIZE, "BufferSensor"),
             ],
-            action_spec=ActionSpec.create_discrete((5,)),
+            ActionSpec.create_discrete((5,)),
         )
         self.behaviors = [
-            BehaviorDef(
-                name=BEHAVIOR_NAME,
-                spec=spec,
-                n_agents=n,
-                decision_period=1,
-                max_step=MAX_STEP,
-                compressed=(False, False),
-            )
+            BehaviorDef(BEHAVIOR_NAME, spec, n, max_step=MAX_STEP, compressed=(False, False))
         ]
         self.n_agents = n
         # The state, one row per agent. Tiles are kept in the order they were placed, one
@@ -167,10 +148,6 @@ class Sorter(Simulation):
         # Ticks of the current episode, to know which episodes max_step interrupts.
         self.episode_steps = np.zeros(n, dtype=np.int64)
 
-    def _check_behavior(self, behavior: str) -> None:
-        if behavior != BEHAVIOR_NAME:
-            raise KeyError(f"Sorter has only the behavior {BEHAVIOR_NAME!r}, not {behavior!r}.")
-
     def _read_num_tiles(self, default: int) -> int:
         value = self.parameters.get("num_tiles", float(default))
         if not math.isfinite(value):
@@ -178,7 +155,7 @@ class Sorter(Simulation):
         return int(np.clip(np.rint(value), 1, MAX_TILES))
 
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         k = len(rows)
         # Defaults are drawn whether or not the parameter is set, so that setting it does
@@ -200,12 +177,7 @@ class Sorter(Simulation):
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         n = self.n_agents
-        discrete = np.asarray(actions[BEHAVIOR_NAME].discrete)
-        if discrete.shape != (n, 1):
-            raise ValueError(
-                f"{BEHAVIOR_NAME} expects discrete actions of shape ({n}, 1), got {discrete.shape}."
-            )
-        action = discrete[:, 0]
+        action = discrete_actions(actions, BEHAVIOR_NAME, n)
         action = np.where((action >= 0) & (action < len(_MOVE_X)), action, STAY)
         to_x = self.agent_x + _MOVE_X[action]
         to_y = self.agent_y + _MOVE_Y[action]
@@ -235,7 +207,7 @@ class Sorter(Simulation):
             self.stats.add("Sorter/Tiles", count, StatsAggregationMethod.AVERAGE)
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         k = len(rows)
         agent_x = self.agent_x[rows]

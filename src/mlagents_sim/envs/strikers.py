@@ -10,16 +10,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mlagents_envs.base_env import (
-    ActionSpec,
-    ActionTuple,
-    BehaviorSpec,
-    DimensionProperty,
-    ObservationSpec,
-    ObservationType,
-)
+from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
 from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.specs import check_behavior, discrete_actions, vector_observation
 
 STRIKER = "Striker"
 GOALIE = "Goalie"
@@ -59,15 +53,6 @@ _STRIKER_SCALE = np.array([_SCALE_X, _SCALE_Y] * 4)
 _GOALIE_SCALE = np.array([_SCALE_X, _SCALE_Y, _SCALE_X] + [_SCALE_X, _SCALE_Y] * 2)
 #: How far the scripted strikers expect a kick to go (the default kick_distance).
 _KICK_GUESS = 2
-
-
-def _vector(size: int) -> ObservationSpec:
-    return ObservationSpec(
-        shape=(size,),
-        dimension_property=(DimensionProperty.NONE,),
-        observation_type=ObservationType.DEFAULT,
-        name="VectorSensor",
-    )
 
 
 def _cell_table() -> np.ndarray:
@@ -246,7 +231,9 @@ class StrikersVsGoalie(Simulation):
         self.behaviors = [
             BehaviorDef(
                 name=STRIKER,
-                spec=BehaviorSpec([_vector(8)], ActionSpec.create_discrete((5,))),
+                spec=BehaviorSpec(
+                    [vector_observation(8, "VectorSensor")], ActionSpec.create_discrete((5,))
+                ),
                 n_agents=STRIKERS * n,
                 decision_period=1,
                 max_step=MAX_STEP,
@@ -254,7 +241,9 @@ class StrikersVsGoalie(Simulation):
             ),
             BehaviorDef(
                 name=GOALIE,
-                spec=BehaviorSpec([_vector(7)], ActionSpec.create_discrete((3,))),
+                spec=BehaviorSpec(
+                    [vector_observation(7, "VectorSensor")], ActionSpec.create_discrete((3,))
+                ),
                 n_agents=n,
                 decision_period=2,
                 decision_offset=1,
@@ -277,20 +266,14 @@ class StrikersVsGoalie(Simulation):
         self._restart = np.zeros(n, dtype=bool)
         self._waiting = {STRIKER: np.zeros(STRIKERS * n, dtype=bool), GOALIE: np.zeros(n, bool)}
 
-    def _check_behavior(self, behavior: str) -> None:
-        if behavior not in self._waiting:
-            raise KeyError(
-                f"StrikersVsGoalie has the behaviors {STRIKER!r} and {GOALIE!r}, not {behavior!r}."
-            )
-
     def group_ids(self, behavior: str) -> np.ndarray | None:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         if behavior == GOALIE:
             return None
         return np.repeat(np.arange(1, self.num_areas + 1, dtype=np.int32), STRIKERS)
 
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         self._waiting[behavior][rows] = True
         self._restart[rows // STRIKERS if behavior == STRIKER else rows] = True
@@ -321,12 +304,7 @@ class StrikersVsGoalie(Simulation):
 
     def _discrete(self, actions: Mapping[str, ActionTuple], behavior: str, size: int) -> np.ndarray:
         n = self.num_areas * (STRIKERS if behavior == STRIKER else 1)
-        discrete = np.asarray(actions[behavior].discrete)
-        if discrete.shape != (n, 1):
-            raise ValueError(
-                f"{behavior} expects discrete actions of shape ({n}, 1), got {discrete.shape}."
-            )
-        a = discrete[:, 0].astype(np.int64)
+        a = discrete_actions(actions, behavior, n).astype(np.int64)
         return np.where((a >= 0) & (a < size), a, 0)
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
@@ -422,7 +400,7 @@ class StrikersVsGoalie(Simulation):
         self.goalie_x = np.where(step, tx, self.goalie_x)
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        self._check_behavior(behavior)
+        check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         if self._waiting[behavior][rows].any():
             self._restart_areas()
