@@ -31,6 +31,9 @@ if [ ! -x "$PY" ] || [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$stamp" ]; th
         fi
     fi
     "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    "$PY" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]"
+    # torch first and pinned: a loose torch requirement on a machine without torch pulls
+    # the CUDA build (several GB); 2.13.0 is the CPU build where one is provided.
+    "$PY" -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
+    "$PY" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev,train,sb3]"
     echo "$stamp" > "$VENV/.installed"
 fi
