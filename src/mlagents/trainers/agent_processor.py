@@ -1,0 +1,219 @@
+"""Agent processing: per-agent trajectories rebuilt from batched steps.
+
+Each environment step brings, per behavior, the agents that ended an episode (terminal
+steps) and those that ask for a decision; an agent can be in both (its episode ended and
+the next one began). The processor pairs each agent's last decision and the action taken
+with what the next step brought, cuts trajectories at episode ends and at the time horizon,
+and records episode rewards and lengths.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+from collections import defaultdict
+from typing import Generic, NamedTuple, TypeVar
+
+import numpy as np
+
+from mlagents.trainers.action_info import ActionInfo, ActionInfoOutputs
+from mlagents.trainers.behavior_id_utils import get_global_agent_id
+from mlagents.trainers.policy.policy import Policy
+from mlagents.trainers.stats import StatsReporter
+from mlagents.trainers.trajectory import AgentExperience, Trajectory
+from mlagents_envs.base_env import DecisionSteps, TerminalSteps
+from mlagents_envs.side_channel.stats_side_channel import EnvironmentStats, StatsAggregationMethod
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class AgentManagerQueue(Generic[T]):
+    """A queue between the environment side and a trainer (trajectories one way, policies
+    the other) that never blocks its reader."""
+
+    class Empty(Exception):
+        """Nothing to get right now."""
+
+    def __init__(self, behavior_id: str, maxlen: int = 0) -> None:
+        self.behavior_id = behavior_id
+        self._queue: queue.Queue[T] = queue.Queue(maxsize=maxlen)
+
+    def qsize(self) -> int:
+        return self._queue.qsize()
+
+    def empty(self) -> bool:
+        return self._queue.empty()
+
+    def get_nowait(self) -> T:
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            raise AgentManagerQueue.Empty(f"The queue of {self.behavior_id} is empty.") from None
+
+    def put(self, item: T) -> None:
+        self._queue.put(item)
+
+
+class _LastDecision(NamedTuple):
+    obs: list[np.ndarray]
+    action_mask: np.ndarray | None
+
+
+class _TakenAction(NamedTuple):
+    continuous: np.ndarray
+    discrete: np.ndarray
+    outputs: ActionInfoOutputs
+
+
+class AgentProcessor:
+    """Turns the steps of one behavior into Trajectories, put on every trajectory queue.
+
+    max_trajectory_length is the time horizon: a trajectory is cut after that many
+    experiences even if the episode goes on (its next_obs lets the trainer bootstrap).
+    """
+
+    def __init__(
+        self,
+        policy: Policy | None,
+        behavior_id: str,
+        stats_reporter: StatsReporter,
+        max_trajectory_length: int = sys.maxsize,
+    ) -> None:
+        self.policy = policy
+        self.behavior_id = behavior_id
+        self._stats_reporter = stats_reporter
+        self._max_trajectory_length = max_trajectory_length
+        self._experiences: defaultdict[str, list[AgentExperience]] = defaultdict(list)
+        self._last_decision: dict[str, _LastDecision] = {}
+        self._taken: dict[str, _TakenAction] = {}
+        self._episode_rewards: defaultdict[str, float] = defaultdict(float)
+        self._episode_group_rewards: defaultdict[str, float] = defaultdict(float)
+        self._episode_steps: defaultdict[str, int] = defaultdict(int)
+        self._trajectory_queues: list[AgentManagerQueue[Trajectory]] = []
+
+    def publish_trajectory_queue(self, trajectory_queue: AgentManagerQueue[Trajectory]) -> None:
+        self._trajectory_queues.append(trajectory_queue)
+
+    def add_experiences(
+        self,
+        decision_steps: DecisionSteps,
+        terminal_steps: TerminalSteps,
+        worker_id: int,
+        previous_action: ActionInfo,
+    ) -> None:
+        """Take one environment step of this behavior: previous_action holds what the policy
+        did for the agents that asked at the step before."""
+        action = previous_action.action
+        for row, local_id in enumerate(previous_action.agent_ids):
+            outputs = {key: value[row] for key, value in previous_action.outputs.items()}
+            self._taken[get_global_agent_id(worker_id, local_id)] = _TakenAction(
+                action.continuous[row], action.discrete[row], outputs
+            )
+        # Terminal steps first: an agent in both halves ends its episode, then begins anew.
+        for row, local_id in enumerate(terminal_steps.agent_id.tolist()):
+            self._process(terminal_steps, row, get_global_agent_id(worker_id, local_id), True)
+        flat_masks = None
+        if decision_steps.action_mask is not None:
+            flat_masks = np.concatenate(decision_steps.action_mask, axis=1)
+        for row, local_id in enumerate(decision_steps.agent_id.tolist()):
+            global_id = get_global_agent_id(worker_id, local_id)
+            self._process(decision_steps, row, global_id, False)
+            self._last_decision[global_id] = _LastDecision(
+                [o[row] for o in decision_steps.obs],
+                None if flat_masks is None else flat_masks[row],
+            )
+
+    def _process(
+        self, steps: DecisionSteps | TerminalSteps, row: int, global_id: str, terminal: bool
+    ) -> None:
+        last = self._last_decision.get(global_id)
+        taken = self._taken.get(global_id)
+        if last is not None and taken is not None:
+            reward = float(steps.reward[row])
+            interrupted = bool(steps.interrupted[row]) if terminal else False  # type: ignore[union-attr]
+            experience = AgentExperience(
+                obs=last.obs,
+                reward=reward,
+                done=terminal,
+                interrupted=interrupted,
+                continuous_action=taken.continuous,
+                discrete_action=taken.discrete,
+                action_mask=last.action_mask,
+                outputs=taken.outputs,
+                group_id=int(steps.group_id[row]),
+                group_reward=float(steps.group_reward[row]),
+            )
+            experiences = self._experiences[global_id]
+            experiences.append(experience)
+            self._episode_rewards[global_id] += reward
+            self._episode_group_rewards[global_id] += experience.group_reward
+            self._episode_steps[global_id] += 1
+            if terminal or len(experiences) >= self._max_trajectory_length:
+                trajectory = Trajectory(
+                    steps=experiences,
+                    next_obs=[o[row] for o in steps.obs],
+                    agent_id=global_id,
+                    behavior_id=self.behavior_id,
+                )
+                for trajectory_queue in self._trajectory_queues:
+                    trajectory_queue.put(trajectory)
+                self._experiences[global_id] = []
+        if terminal:
+            if last is not None:
+                self._record_episode(global_id, int(steps.group_id[row]) != 0)
+            self._forget(global_id)
+
+    def _record_episode(self, global_id: str, grouped: bool) -> None:
+        report = self._stats_reporter
+        report.add_stat("Environment/Cumulative Reward", self._episode_rewards[global_id])
+        report.add_stat("Environment/Episode Length", self._episode_steps[global_id])
+        if grouped:
+            group_reward = self._episode_group_rewards[global_id]
+            report.add_stat("Environment/Group Cumulative Reward", group_reward)
+
+    def _forget(self, global_id: str) -> None:
+        for table in (
+            self._experiences,
+            self._last_decision,
+            self._taken,
+            self._episode_rewards,
+            self._episode_group_rewards,
+            self._episode_steps,
+        ):
+            table.pop(global_id, None)  # type: ignore[attr-defined]
+
+    def end_episode(self) -> None:
+        """Drop every unfinished trajectory (the environment is being reset)."""
+        for global_id in list(self._last_decision) + list(self._experiences):
+            self._forget(global_id)
+
+    def record_environment_stats(self, env_stats: EnvironmentStats, worker_id: int) -> None:
+        """Forward the statistics the environment sent through the stats channel."""
+        for key, values in env_stats.items():
+            for value, aggregation in values:
+                if aggregation == StatsAggregationMethod.MOST_RECENT:
+                    # Several environments would overwrite each other: the first one speaks.
+                    if worker_id == 0:
+                        self._stats_reporter.set_stat(key, value)
+                else:
+                    self._stats_reporter.add_stat(key, value, aggregation)
+
+
+class AgentManager(AgentProcessor):
+    """An AgentProcessor with the queues that connect it to a trainer: trajectories out,
+    new policies in."""
+
+    def __init__(
+        self,
+        policy: Policy | None,
+        behavior_id: str,
+        stats_reporter: StatsReporter,
+        max_trajectory_length: int = sys.maxsize,
+    ) -> None:
+        super().__init__(policy, behavior_id, stats_reporter, max_trajectory_length)
+        self.trajectory_queue: AgentManagerQueue[Trajectory] = AgentManagerQueue(behavior_id)
+        self.policy_queue: AgentManagerQueue[Policy] = AgentManagerQueue(behavior_id)
+        self.publish_trajectory_queue(self.trajectory_queue)
