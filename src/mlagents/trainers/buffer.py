@@ -32,6 +32,10 @@ class AgentBuffer:
     def keys(self) -> list[str]:
         return list(self._data)
 
+    def __iter__(self) -> Iterator[str]:
+        """The column names."""
+        return iter(list(self._data))
+
     def items(self) -> Iterator[tuple[str, np.ndarray]]:
         return ((key, self[key]) for key in self._data)
 

@@ -1,0 +1,1 @@
+"""PyTorch parts of the trainers: encoders, the actor-critic network, the policy."""
