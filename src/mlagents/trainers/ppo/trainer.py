@@ -132,7 +132,9 @@ class PPOTrainer:
             last = observation_tensors([o[None] for o in trajectory.next_obs])
             ended = trajectory.done_reached and not trajectory.interrupted
             next_value = 0.0 if ended else float(network.value(last)[0])
-        rewards = buffer["reward"] * self.strength
+        # A group's shared reward counts for each member (a cooperative trainer such as
+        # POCA would credit it to the group instead).
+        rewards = (buffer["reward"] + buffer["group_reward"]) * self.strength
         advantages, returns = discounted_gae(
             rewards, values, next_value, self.gamma, float(self.hyperparameters.lambd)
         )

@@ -140,10 +140,24 @@ class ResNetVisualEncoder(nn.Module):
         return self.net(images)
 
 
+class FullyConnectedVisualEncoder(nn.Module):
+    """One dense layer over the flattened image; for images too small for convolutions."""
+
+    def __init__(self, height: int, width: int, channels: int, output: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Flatten(), nn.Linear(height * width * channels, output), nn.LeakyReLU()
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net(images)
+
+
 VISUAL_ENCODERS: dict[str, type[nn.Module]] = {
+    "fully_connected": FullyConnectedVisualEncoder,
     "simple": SimpleVisualEncoder,
     "nature_cnn": NatureVisualEncoder,
     "resnet": ResNetVisualEncoder,
 }
 #: The smallest image side each encoder takes.
-MIN_RESOLUTION = {"simple": 20, "nature_cnn": 36, "resnet": 15}
+MIN_RESOLUTION = {"fully_connected": 1, "simple": 20, "nature_cnn": 36, "resnet": 15}
