@@ -12,6 +12,7 @@ from typing import Any
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.registry.base_registry_entry import BaseRegistryEntry
 from mlagents_envs.registry.binary_utils import get_tmp_dir
+from mlagents_envs.side_channel.side_channel import SideChannel
 from mlagents_sim.build import build_executable
 from mlagents_sim.catalog import ENVIRONMENTS, EXPECTED_REWARDS, simulation_class
 from mlagents_sim.in_process import InProcessEnv
@@ -40,11 +41,17 @@ class SimRegistryEntry(BaseRegistryEntry):
         """Launch the environment; kwargs go to UnityEnvironment (all but file_name)."""
         return UnityEnvironment(file_name=str(self.executable()), **kwargs)
 
-    def make_in_process(self, seed: int = 0, num_areas: int = 1, **kwargs: Any) -> InProcessEnv:
-        """The same environment in this process; kwargs go to InProcessEnv."""
-        return InProcessEnv(
-            simulation_class(self.identifier)(seed=seed, num_areas=num_areas), **kwargs
-        )
+    def make_in_process(
+        self,
+        seed: int = 0,
+        num_areas: int = 1,
+        side_channels: list[SideChannel] | None = None,
+        **kwargs: Any,
+    ) -> InProcessEnv:
+        """The same environment in this process; kwargs go to the simulation (for example
+        agents_per_area), side_channels to InProcessEnv."""
+        simulation = simulation_class(self.identifier)(seed=seed, num_areas=num_areas, **kwargs)
+        return InProcessEnv(simulation, side_channels=side_channels)
 
 
 def entries() -> list[BaseRegistryEntry]:
