@@ -8,7 +8,9 @@ send by the pipe; never protobuf objects, which would be pickled twice per step.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
 import traceback
 from collections.abc import Callable
@@ -199,10 +201,14 @@ def worker(
     worker_id: int,
     env_factory: EnvFactory,
     engine_config: EngineConfig | None = None,
+    cpu: int | None = None,
 ) -> None:
     """The target of a worker process: make the environment, answer requests, and report a
     failure as ENV_EXITED or WORKER_ERROR once the environment is closed (so that its port
-    is free for the worker that replaces this one)."""
+    is free for the worker that replaces this one). With cpu, the worker and the processes
+    it starts (its environment's) run on that CPU only."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
     # Ctrl-C reaches the whole process group: the main process handles it and closes the
     # workers in order, rather than every worker dying on its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -222,10 +228,8 @@ def worker(
     finally:
         session.close_env()
         if response is not None:
-            try:
+            with contextlib.suppress(OSError):  # else the main process is gone
                 conn.send(response)
-            except OSError:
-                pass  # the main process is gone
         conn.close()
 
 
