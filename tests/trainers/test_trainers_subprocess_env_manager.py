@@ -89,7 +89,7 @@ def is_alive(pid: int) -> bool:
         return False
 
 
-def assert_all_exited(pids: list[int], within: float = 5.0) -> None:
+def assert_all_exited(pids: list[int], within: float = 60.0) -> None:
     deadline = time.monotonic() + within
     while any(map(is_alive, pids)) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -213,7 +213,8 @@ def test_killed_environment_is_restarted_and_stepping_goes_on(make, pid_dir, cap
 
     os.kill(env1, signal.SIGKILL)
     after: list[EnvironmentStep] = []
-    deadline = time.monotonic() + 20
+    # A bound on waiting, not a speed check: a busy CI machine gets plenty of time.
+    deadline = time.monotonic() + 120
     while sum(step.worker_id == 1 for step in after) < 20:
         assert time.monotonic() < deadline, "worker 1 did not come back"
         new = manager.get_steps()
@@ -258,7 +259,7 @@ def test_killed_worker_process_is_restarted(make, pid_dir, caplog):
     assert manager.restart_counts == [1]
     assert "WorkerExited: the worker process exited with code -9 (signal SIGKILL)" in caplog.text
     # The environment the dead worker left behind notices and quits; the new one runs.
-    assert_all_exited([worker, env], within=10)
+    assert_all_exited([worker, env])
     assert len(recorded_pids(pid_dir)) == 2
 
 
