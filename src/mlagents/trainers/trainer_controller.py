@@ -1,0 +1,295 @@
+"""TrainerController: runs a whole training from RunOptions and an EnvManager.
+
+Each loop iteration steps the environments (`get_steps`), creates a PPOTrainer and an
+AgentManager for every behavior that has just appeared (before its first steps are
+processed, so that none of its experience is lost), hands the steps to the agent managers,
+advances every trainer, checkpoints at each checkpoint_interval, moves curricula on, and
+draws the progress line. Training ends when every trainer has reached its max_steps, or on
+Ctrl-C, which saves a checkpoint and a model first.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from mlagents.trainers.agent_processor import AgentManager, AgentManagerQueue
+from mlagents.trainers.checkpoints import TrainingStatus, load_checkpoint, save_checkpoint
+from mlagents.trainers.env_manager import EnvManager
+from mlagents.trainers.ppo.trainer import PPOTrainer
+from mlagents.trainers.progress import ProgressBar
+from mlagents.trainers.settings import (
+    CurriculumSettings,
+    RunOptions,
+    SamplerSettings,
+    lesson_values,
+    seed_samplers,
+)
+from mlagents.trainers.stats import StatsReporter
+from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
+
+logger = logging.getLogger(__name__)
+
+REWARD_KEY = "Environment/Cumulative Reward"
+
+
+class _RewardRecordingReporter(StatsReporter):
+    """A behavior's StatsReporter that also keeps every episode reward the agent manager
+    reports: curricula and the progress line need them, and the summaries are reset at
+    each write."""
+
+    def __init__(self, category: str) -> None:
+        super().__init__(category)
+        self.since_lesson: list[float] = []
+        self.recent: deque[float] = deque(maxlen=100)
+
+    def add_stat(
+        self,
+        key: str,
+        value: float,
+        aggregation: StatsAggregationMethod = StatsAggregationMethod.AVERAGE,
+    ) -> None:
+        super().add_stat(key, value, aggregation)
+        if key == REWARD_KEY:
+            self.since_lesson.append(float(value))
+            self.recent.append(float(value))
+
+
+class TrainerController:
+    """Trains every behavior of the environments of env_manager as options say; results
+    (checkpoints, models, training status) go to run_dir."""
+
+    def __init__(
+        self,
+        options: RunOptions,
+        env_manager: EnvManager,
+        run_dir: Path,
+        status: TrainingStatus,
+        seed: int,
+        progress: ProgressBar | None = None,
+    ) -> None:
+        self.options = options
+        self.env_manager = env_manager
+        self.run_dir = run_dir
+        self.status = status
+        self.seed = seed
+        self.progress = progress
+        checkpoint = options.checkpoint_settings
+        self.inference = checkpoint.inference
+        self.resume = checkpoint.resume
+        self.init_dir = checkpoint.maybe_init_path
+        self.trainers: dict[str, PPOTrainer] = {}
+        self.reporters: dict[str, _RewardRecordingReporter] = {}
+        self.managers: dict[str, AgentManager] = {}
+        self._next_checkpoint: dict[str, int] = {}
+        # --inference does not train: it runs max_steps steps from wherever it starts.
+        self._inference_steps: dict[str, int] = {}
+        self.parameters = seed_samplers(options.environment_parameters, seed)
+        self.lessons: dict[str, int] = {
+            key: 0
+            for key, value in self.parameters.items()
+            if isinstance(value, CurriculumSettings)
+        }
+        if self.resume:
+            self.lessons.update({k: v for k, v in status.lessons.items() if k in self.lessons})
+        self._smoothing: dict[str, float] = dict.fromkeys(self.lessons, 0.0)
+
+    # The loop.
+
+    def start_learning(self) -> None:
+        """Train until every trainer is done or Ctrl-C; then save and close."""
+        try:
+            self.env_manager.reset(self._env_config())
+            while not self._done():
+                self.advance()
+        except KeyboardInterrupt:
+            if self.progress:
+                self.progress.clear()
+            logger.info("Interrupted: saving a checkpoint and a model before exiting.")
+        finally:
+            if self.progress:
+                self._draw_progress(force=True)
+                self.progress.finish()
+            self._save_all()
+            self.env_manager.close()
+
+    def _done(self) -> bool:
+        if not self.trainers:
+            return False
+        if self.inference:
+            return all(
+                self._inference_steps[name] >= int(trainer.settings.max_steps)
+                for name, trainer in self.trainers.items()
+            )
+        return not any(trainer.should_still_train() for trainer in self.trainers.values())
+
+    def advance(self) -> None:
+        """One iteration: step, create new trainers, process, advance, checkpoint."""
+        steps = self.env_manager.get_steps()
+        for name, spec in self.env_manager.training_behaviors.items():
+            if name not in self.trainers:
+                self._create_trainer(name, spec)
+        self.env_manager.process_steps(steps)
+        for name, trainer in self.trainers.items():
+            if self.inference or not trainer.should_still_train():
+                self._drain(name)
+                continue
+            trainer.advance()
+            if trainer.step >= self._next_checkpoint[name]:
+                self._save(trainer)
+                interval = int(trainer.settings.effective_checkpoint_interval)
+                self._next_checkpoint[name] = (trainer.step // interval + 1) * interval
+        self._update_lessons()
+        self._draw_progress()
+
+    def _drain(self, name: str) -> None:
+        """Take the trajectories of a behavior that does not train (it is done, or this is
+        --inference); in inference count its steps and write its summaries."""
+        trainer = self.trainers[name]
+        for queue in trainer.trajectory_queues:
+            while True:
+                try:
+                    trajectory = queue.get_nowait()
+                except AgentManagerQueue.Empty:
+                    break
+                if self.inference:
+                    before = self._inference_steps[name]
+                    after = before + len(trajectory.steps)
+                    self._inference_steps[name] = after
+                    freq = int(trainer.settings.summary_freq)
+                    if after // freq > before // freq:
+                        trainer.stats_reporter.write_stats(after)
+
+    def _create_trainer(self, name: str, spec: Any) -> None:
+        settings = self.options.settings_for(name)
+        if name not in self.options.behaviors:
+            logger.warning(
+                "Behavior %r is not in the configuration: it trains with default_settings "
+                "(or the defaults).",
+                name,
+            )
+        trainer = PPOTrainer(name, spec, settings, seed=self.seed)
+        reporter = _RewardRecordingReporter(name)
+        trainer.stats_reporter = reporter
+        self._load(trainer, settings.init_path)
+        if self.inference:
+            # Inference acts as the exported model does by default: the most likely action.
+            trainer.policy.deterministic = True
+        manager = AgentManager(trainer.policy, name, reporter, int(settings.time_horizon))
+        trainer.subscribe_trajectory_queue(manager.trajectory_queue)
+        trainer.publish_policy_queue(manager.policy_queue)
+        self.env_manager.set_agent_manager(name, manager)
+        self.env_manager.set_policy(name, trainer.policy)
+        self.env_manager.on_training_started(name, settings)
+        reporter.add_property("hyperparameters", yaml.safe_dump(settings.as_dict()))
+        self.trainers[name] = trainer
+        self.reporters[name] = reporter
+        self.managers[name] = manager
+        self._inference_steps[name] = 0
+        interval = int(settings.effective_checkpoint_interval)
+        self._next_checkpoint[name] = (trainer.step // interval + 1) * interval
+        if self.progress:
+            total = int(settings.max_steps)
+            start = 0 if self.inference else trainer.step
+            self.progress.add(name, start, total)
+        logger.info("Created trainer for behavior %s (step %d).", name, trainer.step)
+
+    def _load(self, trainer: PPOTrainer, init_path: str | None) -> None:
+        name = trainer.brain_name
+        if self.resume:
+            if not load_checkpoint(trainer, self.run_dir):
+                logger.warning("No checkpoint of %s to resume from: it starts anew.", name)
+            return
+        source = Path(init_path) if init_path else self.init_dir
+        if source is not None and not load_checkpoint(trainer, source, weights_only_init=True):
+            raise FileNotFoundError(
+                f"No checkpoint of behavior {name!r} to initialize from in {source}."
+            )
+
+    # Saving.
+
+    def _save(self, trainer: PPOTrainer, final: bool = False) -> None:
+        recent = self.reporters[trainer.brain_name].recent
+        reward = float(np.mean(recent)) if recent else None
+        save_checkpoint(
+            trainer,
+            self.run_dir,
+            self.status,
+            int(trainer.settings.keep_checkpoints),
+            reward=reward,
+            final=final,
+        )
+
+    def _save_all(self) -> None:
+        if self.inference:
+            return  # nothing was trained: the run's checkpoints stay as they were
+        for trainer in self.trainers.values():
+            self._save(trainer, final=True)
+        self.status.set_lessons(self.lessons)
+
+    # Environment parameters and curricula.
+
+    def _env_config(self) -> Mapping[str, SamplerSettings]:
+        return lesson_values(self.parameters, self.lessons)
+
+    def _update_lessons(self) -> None:
+        changed, reset = False, False
+        for key, lesson in list(self.lessons.items()):
+            curriculum = self.parameters[key]
+            assert isinstance(curriculum, CurriculumSettings)
+            criteria = curriculum.lessons[lesson].completion_criteria
+            if criteria is None or criteria.behavior not in self.trainers:
+                continue
+            trainer = self.trainers[criteria.behavior]
+            reporter = self.reporters[criteria.behavior]
+            update = curriculum.update(
+                lesson,
+                progress=trainer.step / max(int(trainer.settings.max_steps), 1),
+                rewards=reporter.since_lesson,
+                smoothing=self._smoothing[key],
+            )
+            self._smoothing[key] = update.smoothing
+            if not update.changed:
+                continue
+            self.lessons[key] = update.lesson
+            changed, reset = True, reset or update.require_reset
+            reporter.since_lesson.clear()
+            logger.info(
+                "Parameter %r is in lesson %r (lesson %d) for behavior %s at step %d.",
+                key,
+                curriculum.lessons[update.lesson].name,
+                update.lesson,
+                criteria.behavior,
+                trainer.step,
+            )
+            reporter.set_stat(f"Environment/Lesson Number/{key}", update.lesson)
+        if changed:
+            self.status.set_lessons(self.lessons)
+            if reset:
+                self.env_manager.reset(self._env_config())
+            else:
+                self.env_manager.set_env_parameters(self._env_config())
+
+    # Progress.
+
+    def _draw_progress(self, force: bool = False) -> None:
+        if not self.progress:
+            return
+        for name, trainer in self.trainers.items():
+            recent = self.reporters[name].recent
+            reward = (float(np.mean(recent)), float(np.std(recent))) if recent else None
+            step = self._inference_steps[name] if self.inference else trainer.step
+            self.progress.update(name, step, reward)
+        self.progress.tick(force)
+
+
+def random_seed() -> int:
+    """A seed for a run that did not choose one (env_settings.seed == -1), as ML-Agents."""
+    return random.randint(0, 10000)
