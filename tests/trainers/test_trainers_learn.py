@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,3 +215,38 @@ def test_an_unknown_env_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     code = main([str(config), "--env", "NoSuchEnv", "--results-dir", str(tmp_path / "r")])
     assert code == 1
     assert "NoSuchEnv" in capsys.readouterr().err
+
+
+def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path) -> None:
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it."""
+    config = write_config(tmp_path, 10_000_000, "long")
+    env = dict(os.environ, MLAGENTS_BINARIES_DIR=str(tmp_path / "binaries"))
+    command = [sys.executable, "-m", "mlagents.trainers.learn", str(config), "--env", "Basic"]
+    command += ["--results-dir", str(tmp_path / "results"), "--run-id", "stopped"]
+    command += ["--base-port", str(free_port()), "--no-graphics"]
+    with subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        assert process.stdout is not None
+        # Not a speed check: only a guard against a test that would otherwise never end.
+        guard = threading.Timer(600, lambda: os.killpg(process.pid, signal.SIGKILL))
+        guard.start()
+        lines = []
+        for line in process.stdout:  # wait until training is under way: a summary line
+            lines.append(line)
+            if "Basic. Step:" in line:
+                break
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=120)
+        guard.cancel()
+    text = "".join(lines) + output
+    assert process.returncode == 0, text
+    run = tmp_path / "results" / "stopped"
+    assert (run / "Basic.onnx").is_file(), text
+    saved = torch.load(run / "Basic" / "checkpoint.pt", weights_only=True)
+    assert isinstance(saved, dict)
