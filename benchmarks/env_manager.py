@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devtools.envtest import free_port  # noqa: E402
-from mlagents.trainers.agent_processor import AgentManager, AgentManagerQueue  # noqa: E402
+from mlagents.trainers.agent_processor import AgentManager  # noqa: E402
 from mlagents.trainers.env_manager import EnvManager  # noqa: E402
 from mlagents.trainers.policy import RandomPolicy  # noqa: E402
 from mlagents.trainers.simple_env_manager import SimpleEnvManager  # noqa: E402
@@ -77,11 +77,7 @@ def run(manager: EnvManager, agent_managers: list[AgentManager], seconds: float)
         processed += manager.process_steps(manager.get_steps())
         for agent_manager in agent_managers:
             # What a trainer would take; dropped, so that memory stays flat.
-            while True:
-                try:
-                    agent_manager.trajectory_queue.get_nowait()
-                except AgentManagerQueue.Empty:
-                    break
+            agent_manager.trajectory_queue.drain()
     return processed / elapsed
 
 

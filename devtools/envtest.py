@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,26 @@ def launch(executable: str | os.PathLike[str], **kwargs: Any) -> UnityEnvironmen
     kwargs.setdefault("base_port", free_port())
     kwargs.setdefault("no_graphics", True)
     return UnityEnvironment(str(executable), **kwargs)
+
+
+@contextmanager
+def launching(
+    builds: Mapping[str, str | os.PathLike[str]], **defaults: Any
+) -> Iterator[Callable[..., UnityEnvironment]]:
+    """A function that starts builds[name] (as launch does, with defaults under the caller's
+    keyword arguments); every environment it started is closed on exit."""
+    started: list[UnityEnvironment] = []
+
+    def start(name: str, **kwargs: Any) -> UnityEnvironment:
+        env = launch(builds[name], **{**defaults, **kwargs})
+        started.append(env)
+        return env
+
+    try:
+        yield start
+    finally:
+        for env in started:
+            env.close()
 
 
 def discrete_policy(heuristic: Callable[..., np.ndarray]) -> Policy:

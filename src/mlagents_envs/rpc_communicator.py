@@ -185,13 +185,13 @@ class RpcCommunicator(Communicator):
     ) -> UnityOutputProto:
         first = self._next_call(poll_callback)
         if first.request.header.status != _OK:
-            self._complete(first, _message(_CLOSE))
+            first.complete(_message(_CLOSE))
             raise UnityCommunicationException(
                 f"The environment opened the connection with status "
                 f"{first.request.header.status} ({first.request.header.message!r}) instead of "
                 f"{_OK}. Check the environment's log."
             )
-        self._complete(first, _message(_OK, inputs))
+        first.complete(_message(_OK, inputs))
         # The environment then calls again and waits: that call carries the next input.
         self._open_call = self._next_call(poll_callback)
         return first.request.unity_output
@@ -210,7 +210,7 @@ class RpcCommunicator(Communicator):
                 "exchange() needs an open call from the environment: call initialize() first."
             )
         call, self._open_call = self._open_call, None
-        self._complete(call, _message(_OK, inputs))
+        call.complete(_message(_OK, inputs))
         self._interrupted = True
         self._open_call = self._next_call(poll_callback)
         self._interrupted = False
@@ -224,12 +224,12 @@ class RpcCommunicator(Communicator):
         self.is_open = False
         self._servicer.closed = True
         if self._open_call is not None:
-            self._complete(self._open_call, _message(_CLOSE))
+            self._open_call.complete(_message(_CLOSE))
             self._open_call = None
         # Calls that arrived but were never picked up are told to quit too.
         while True:
             try:
-                self._complete(self._servicer.calls.get_nowait(), _message(_CLOSE))
+                self._servicer.calls.get_nowait().complete(_message(_CLOSE))
             except queue.Empty:
                 break
         # A short grace lets the reply reach the environment; waiting frees the port.
@@ -262,10 +262,6 @@ class RpcCommunicator(Communicator):
                 # The environment gave up on this call (its connection broke).
                 continue
             return call
-
-    @staticmethod
-    def _complete(call: _Call, reply: UnityMessageProto) -> None:
-        call.complete(reply)
 
 
 def _check_address(address: str, port: int, worker_id: int) -> None:

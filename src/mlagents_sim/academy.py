@@ -28,6 +28,9 @@ class _Agents:
         spec = definition.spec.action_spec
         self.definition = definition
         self.ids = np.arange(first_id, first_id + n, dtype=np.int32)
+        # Made once: every tick asks which rows are due.
+        self.all_rows = np.arange(n)
+        self.no_rows = np.zeros(0, dtype=np.intp)
         self.group_ids = (
             np.zeros(n, dtype=np.int32) if groups is None else np.asarray(groups, np.int32)
         )
@@ -37,10 +40,10 @@ class _Agents:
         self.continuous = np.zeros((n, spec.continuous_size), dtype=np.float32)
         self.discrete = np.zeros((n, spec.discrete_size), dtype=np.int32)
         # Rows that asked for a decision in the last output, in the order they were sent.
-        self.asked = np.zeros(0, dtype=np.intp)
+        self.asked = self.no_rows
         # Terminal entries of the current tick: rows, observations, rewards, interruptions.
         self.ended: tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]
-        self.ended_rows = np.zeros(0, dtype=np.intp)
+        self.ended_rows = self.no_rows
 
     def start_episodes(self, rows: np.ndarray) -> None:
         self.reward[rows] = 0.0
@@ -89,10 +92,10 @@ class Academy:
         """Every agent begins a new episode; returns the first output."""
         self.step_count = 0
         for name, agents in self._agents.items():
-            rows = np.arange(agents.definition.n_agents)
+            rows = agents.all_rows
             agents.start_episodes(rows)
-            agents.asked = np.zeros(0, dtype=np.intp)
-            agents.ended_rows = np.zeros(0, dtype=np.intp)
+            agents.asked = agents.no_rows
+            agents.ended_rows = agents.no_rows
             self.sim.reset_agents(name, rows)
         return self._run_to_output()
 
@@ -134,8 +137,8 @@ class Academy:
     def _due(self, agents: _Agents) -> np.ndarray:
         definition = agents.definition
         if self.step_count % definition.decision_period != definition.decision_offset:
-            return np.zeros(0, dtype=np.intp)
-        return np.arange(definition.n_agents)
+            return agents.no_rows
+        return agents.all_rows
 
     def _tick(self) -> None:
         transitions = self.sim.tick(self._held)
@@ -192,7 +195,7 @@ class Academy:
         if len(agents.ended_rows):
             t_rows, t_obs, t_reward, t_interrupted, t_group = agents.ended
         else:
-            t_rows = np.zeros(0, dtype=np.intp)
+            t_rows = agents.no_rows
             t_obs = [
                 np.zeros((0, *s.shape), dtype=np.float32)
                 for s in agents.definition.spec.observation_specs
@@ -227,5 +230,5 @@ class Academy:
         agents.reward[rows] = 0.0
         agents.group_reward[rows] = 0.0
         agents.asked = rows
-        agents.ended_rows = np.zeros(0, dtype=np.intp)
+        agents.ended_rows = agents.no_rows
         return decision, terminal

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +20,10 @@ from mlagents_envs.side_channel.default_training_analytics_side_channel import (
     TrainingAnalyticsMessage,
     unpack_training_analytics,
 )
-from mlagents_envs.side_channel.engine_configuration_channel import ConfigurationType
+from mlagents_envs.side_channel.engine_configuration_channel import (
+    ENGINE_CONFIGURATION_CHANNEL_ID,
+    ConfigurationType,
+)
 from mlagents_envs.side_channel.environment_parameters_channel import (
     ENVIRONMENT_PARAMETERS_CHANNEL_ID,
     EnvironmentDataTypes,
@@ -36,8 +38,6 @@ from mlagents_envs.side_channel.stats_side_channel import (
 )
 
 logger = logging.getLogger(__name__)
-
-ENGINE_CONFIGURATION_CHANNEL_ID = uuid.UUID("e951342c-4f7e-11ea-b238-784f4387d1f7")
 
 
 class Sampler:

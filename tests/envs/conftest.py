@@ -24,14 +24,5 @@ def wrapper_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture
 def launch_build(wrapper_builds: dict[str, Path]) -> Iterator[Callable[..., UnityEnvironment]]:
     """Start executables on free ports (no graphics); every one is closed after the test."""
-    started: list[UnityEnvironment] = []
-
-    def start(name: str, **kwargs: object) -> UnityEnvironment:
-        kwargs.setdefault("timeout_wait", 30)
-        env = envtest.launch(wrapper_builds[name], **kwargs)
-        started.append(env)
-        return env
-
-    yield start
-    for env in started:
-        env.close()
+    with envtest.launching(wrapper_builds, timeout_wait=30) as start:
+        yield start

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from mlagents.trainers.agent_processor import AgentManager, AgentManagerQueue
+from mlagents.trainers.agent_processor import AgentManager
 from mlagents.trainers.policy import RandomPolicy
 from mlagents.trainers.simple_env_manager import SimpleEnvManager
 from mlagents.trainers.stats import StatsReporter
@@ -179,11 +179,7 @@ def run(name: str, steps: int, horizon: int, seed: int = 0) -> tuple[Recorder, d
         manager.process_steps(step_infos)
     trajectories: dict[str, list[Trajectory]] = defaultdict(list)
     for behavior, agent_manager in managers.items():
-        while True:
-            try:
-                trajectories[behavior].append(agent_manager.trajectory_queue.get_nowait())
-            except AgentManagerQueue.Empty:
-                break
+        trajectories[behavior] += agent_manager.trajectory_queue.drain()
     manager.close()
     return recorder, trajectories, managers
 

@@ -10,8 +10,9 @@ import onnxruntime
 import pytest
 import torch
 
+from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.model_serialization import export_policy_model
-from mlagents.trainers.torch.networks import ActorCritic, NetworkSettings
+from mlagents.trainers.torch.networks import ActorCritic
 from mlagents_envs.base_env import (
     ActionSpec,
     BehaviorSpec,

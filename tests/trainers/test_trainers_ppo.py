@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import pytest
 import torch
@@ -11,10 +9,11 @@ import torch
 from mlagents.trainers.agent_processor import AgentManager
 from mlagents.trainers.policy import RandomPolicy
 from mlagents.trainers.ppo.trainer import PPOTrainer, discounted_gae
+from mlagents.trainers.settings import NetworkSettings, TrainerSettings
 from mlagents.trainers.simple_env_manager import SimpleEnvManager
 from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.torch.encoders import Normalizer
-from mlagents.trainers.torch.networks import ActorCritic, NetworkSettings
+from mlagents.trainers.torch.networks import ActorCritic
 from mlagents.trainers.torch_policy import to_environment
 from mlagents_envs.base_env import (
     ActionSpec,
@@ -28,8 +27,6 @@ from mlagents_envs.side_channel.environment_parameters_channel import (
 )
 from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
-
-NS = types.SimpleNamespace
 
 
 def test_gae_matches_its_definition() -> None:
@@ -104,24 +101,24 @@ def test_actions_reach_the_environment_clamped_and_scaled() -> None:
     assert to_environment(raw).tolist() == [[-1.0, -1.0, 0.0, 0.5, 1.0, 1.0]]
 
 
-def basic_settings() -> types.SimpleNamespace:
-    return NS(
-        hyperparameters=NS(
-            batch_size=32,
-            buffer_size=256,
-            learning_rate=3e-4,
-            beta=5e-3,
-            epsilon=0.2,
-            lambd=0.95,
-            num_epoch=3,
-            learning_rate_schedule="linear",
-        ),
-        network_settings=NS(
-            normalize=False, hidden_units=20, num_layers=1, vis_encode_type="simple"
-        ),
-        reward_signals={"extrinsic": NS(gamma=0.9, strength=1.0)},
-        max_steps=500000,
-        summary_freq=10**9,
+def basic_settings() -> TrainerSettings:
+    return TrainerSettings.from_dict(
+        {
+            "hyperparameters": {
+                "batch_size": 32,
+                "buffer_size": 256,
+                "learning_rate": 3e-4,
+                "beta": 5e-3,
+                "epsilon": 0.2,
+                "lambd": 0.95,
+                "num_epoch": 3,
+                "learning_rate_schedule": "linear",
+            },
+            "network_settings": {"normalize": False, "hidden_units": 20, "num_layers": 1},
+            "reward_signals": {"extrinsic": {"gamma": 0.9, "strength": 1.0}},
+            "max_steps": 500000,
+            "summary_freq": 10**9,
+        }
     )
 
 

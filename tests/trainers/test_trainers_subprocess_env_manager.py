@@ -17,7 +17,7 @@ import pytest
 import subprocess_env_factories as factories
 
 from devtools.envtest import free_port
-from mlagents.trainers.agent_processor import AgentManager, AgentManagerQueue
+from mlagents.trainers.agent_processor import AgentManager
 from mlagents.trainers.env_manager import EnvironmentStep
 from mlagents.trainers.policy import RandomPolicy
 from mlagents.trainers.stats import StatsReporter
@@ -25,7 +25,6 @@ from mlagents.trainers.subprocess_env_manager import (
     EnvironmentWorkerException,
     SubprocessEnvManager,
 )
-from mlagents.trainers.trajectory import Trajectory
 from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_sim.build import build_executable
 
@@ -110,15 +109,6 @@ def use_random_policies(manager: SubprocessEnvManager) -> dict[str, AgentManager
     return agent_managers
 
 
-def drain(queue: AgentManagerQueue[Trajectory]) -> list[Trajectory]:
-    items = []
-    while True:
-        try:
-            items.append(queue.get_nowait())
-        except AgentManagerQueue.Empty:
-            return items
-
-
 def test_two_workers_step_in_parallel_with_policies_and_agent_managers(make, pid_dir):
     manager = make("Basic")
     assert manager.reset() == 2
@@ -133,7 +123,7 @@ def test_two_workers_step_in_parallel_with_policies_and_agent_managers(make, pid
     assert {step.worker_id for step in steps} == {0, 1}
     acted = [step for step in steps if step.brain_name_to_action_info]
     assert {step.worker_id for step in acted} == {0, 1}
-    trajectories = drain(agent_manager.trajectory_queue)
+    trajectories = agent_manager.trajectory_queue.drain()
     assert {t.agent_id.split("-")[0] for t in trajectories} == {"$0", "$1"}
     # Statistics came from the environments' stats channels, and episodes were recorded.
     stats = agent_manager.stats
@@ -233,7 +223,10 @@ def test_killed_environment_is_restarted_and_stepping_goes_on(make, pid_dir, cap
     # came from each, and experience flows again from both.
     assert [s.worker_id for s in after if not s.brain_name_to_action_info] == [0, 1]
     manager.process_steps(step_n(manager, 20))
-    assert {t.agent_id.split("-")[0] for t in drain(agent_manager.trajectory_queue)} == {"$0", "$1"}
+    assert {t.agent_id.split("-")[0] for t in agent_manager.trajectory_queue.drain()} == {
+        "$0",
+        "$1",
+    }
     np.testing.assert_array_equal(ball_rows(after)[1][-1][:, BALL_Y], 4.0)
 
     # A second failure within the rate limit's period is one too many.

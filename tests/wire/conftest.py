@@ -36,14 +36,5 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture
 def launch(builds: dict[str, Path]) -> Iterator[Callable[..., UnityEnvironment]]:
     """Start UnityEnvironments on free ports; every one is closed after the test."""
-    started: list[UnityEnvironment] = []
-
-    def start(name: str, **kwargs: object) -> UnityEnvironment:
-        kwargs.setdefault("timeout_wait", 30)
-        env = envtest.launch(builds[name], **kwargs)
-        started.append(env)
-        return env
-
-    yield start
-    for env in started:
-        env.close()
+    with envtest.launching(builds, timeout_wait=30) as start:
+        yield start

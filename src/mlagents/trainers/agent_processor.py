@@ -56,6 +56,15 @@ class AgentManagerQueue(Generic[T]):
     def put(self, item: T) -> None:
         self._queue.put(item)
 
+    def drain(self) -> list[T]:
+        """Everything waiting now, oldest first, without blocking."""
+        items = []
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                return items
+
 
 class _LastDecision(NamedTuple):
     obs: list[np.ndarray]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from mlagents.trainers.action_info import ActionInfo
-from mlagents.trainers.agent_processor import AgentManager, AgentManagerQueue
+from mlagents.trainers.agent_processor import AgentManager
 from mlagents.trainers.policy.policy import Policy
 from mlagents_envs.base_env import BehaviorName, BehaviorSpec, DecisionSteps, TerminalSteps
 from mlagents_envs.side_channel.environment_parameters_channel import (
@@ -116,14 +116,9 @@ class EnvManager(ABC):
             output, self.first_step_infos = self.first_step_infos, []
             return output
         for brain_name, manager in self.agent_managers.items():
-            latest = None
-            while True:
-                try:
-                    latest = manager.policy_queue.get_nowait()
-                except AgentManagerQueue.Empty:
-                    break
-            if latest is not None:
-                self.set_policy(brain_name, latest)
+            published = manager.policy_queue.drain()
+            if published:
+                self.set_policy(brain_name, published[-1])
         return self._step()
 
     def process_steps(self, new_step_infos: list[EnvironmentStep]) -> int:

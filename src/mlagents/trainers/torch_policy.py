@@ -8,7 +8,8 @@ import torch
 
 from mlagents.trainers.action_info import ActionInfo
 from mlagents.trainers.policy.policy import Policy
-from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic, NetworkSettings
+from mlagents.trainers.settings import NetworkSettings
+from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec, DecisionSteps
 
 

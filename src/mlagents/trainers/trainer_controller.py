@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from mlagents.trainers.agent_processor import AgentManager, AgentManagerQueue
+from mlagents.trainers.agent_processor import AgentManager
 from mlagents.trainers.checkpoints import TrainingStatus, load_checkpoint, save_checkpoint
 from mlagents.trainers.env_manager import EnvManager
 from mlagents.trainers.ppo.trainer import PPOTrainer
@@ -125,7 +125,7 @@ class TrainerController:
             return False
         if self.inference:
             return all(
-                self._inference_steps[name] >= int(trainer.settings.max_steps)
+                self._inference_steps[name] >= trainer.settings.max_steps
                 for name, trainer in self.trainers.items()
             )
         return not any(trainer.should_still_train() for trainer in self.trainers.values())
@@ -144,7 +144,7 @@ class TrainerController:
             trainer.advance()
             if trainer.step >= self._next_checkpoint[name]:
                 self._save(trainer)
-                interval = int(trainer.settings.effective_checkpoint_interval)
+                interval = trainer.settings.effective_checkpoint_interval
                 self._next_checkpoint[name] = (trainer.step // interval + 1) * interval
         self._update_lessons()
         self._draw_progress()
@@ -154,16 +154,12 @@ class TrainerController:
         --inference); in inference count its steps and write its summaries."""
         trainer = self.trainers[name]
         for queue in trainer.trajectory_queues:
-            while True:
-                try:
-                    trajectory = queue.get_nowait()
-                except AgentManagerQueue.Empty:
-                    break
+            for trajectory in queue.drain():
                 if self.inference:
                     before = self._inference_steps[name]
                     after = before + len(trajectory.steps)
                     self._inference_steps[name] = after
-                    freq = int(trainer.settings.summary_freq)
+                    freq = trainer.settings.summary_freq
                     if after // freq > before // freq:
                         trainer.stats_reporter.write_stats(after)
 
@@ -175,14 +171,13 @@ class TrainerController:
                 "(or the defaults).",
                 name,
             )
-        trainer = PPOTrainer(name, spec, settings, seed=self.seed)
         reporter = _RewardRecordingReporter(name)
-        trainer.stats_reporter = reporter
+        trainer = PPOTrainer(name, spec, settings, seed=self.seed, stats_reporter=reporter)
         self._load(trainer, settings.init_path)
         if self.inference:
             # Inference acts as the exported model does by default: the most likely action.
             trainer.policy.deterministic = True
-        manager = AgentManager(trainer.policy, name, reporter, int(settings.time_horizon))
+        manager = AgentManager(trainer.policy, name, reporter, settings.time_horizon)
         trainer.subscribe_trajectory_queue(manager.trajectory_queue)
         trainer.publish_policy_queue(manager.policy_queue)
         self.env_manager.set_agent_manager(name, manager)
@@ -193,10 +188,10 @@ class TrainerController:
         self.reporters[name] = reporter
         self.managers[name] = manager
         self._inference_steps[name] = 0
-        interval = int(settings.effective_checkpoint_interval)
+        interval = settings.effective_checkpoint_interval
         self._next_checkpoint[name] = (trainer.step // interval + 1) * interval
         if self.progress:
-            total = int(settings.max_steps)
+            total = settings.max_steps
             start = 0 if self.inference else trainer.step
             self.progress.add(name, start, total)
         logger.info("Created trainer for behavior %s (step %d).", name, trainer.step)
@@ -222,7 +217,7 @@ class TrainerController:
             trainer,
             self.run_dir,
             self.status,
-            int(trainer.settings.keep_checkpoints),
+            trainer.settings.keep_checkpoints,
             reward=reward,
             final=final,
         )
@@ -251,7 +246,7 @@ class TrainerController:
             reporter = self.reporters[criteria.behavior]
             update = curriculum.update(
                 lesson,
-                progress=trainer.step / max(int(trainer.settings.max_steps), 1),
+                progress=trainer.step / max(trainer.settings.max_steps, 1),
                 rewards=reporter.since_lesson,
                 smoothing=self._smoothing[key],
             )

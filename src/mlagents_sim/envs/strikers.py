@@ -261,8 +261,8 @@ class StrikersVsGoalie(Simulation):
         self.kick_distance = np.full(n, 2, dtype=np.int64)
         # Areas to restart, and agents whose episode began but whose area has not yet
         # restarted. The restart waits until it is needed (the next tick, or observing such
-        # an agent): the Academy takes the terminal observation of the goalie after it has
-        # restarted the strikers, and that observation must still show the old scene.
+        # an agent): strikers and goalie of an area end together and the Academy restarts
+        # each behavior with its own call, but the area must kick off once, with one draw.
         self._restart = np.zeros(n, dtype=bool)
         self._waiting = {STRIKER: np.zeros(STRIKERS * n, dtype=bool), GOALIE: np.zeros(n, bool)}
 

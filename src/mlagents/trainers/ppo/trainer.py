@@ -10,7 +10,6 @@ entropy bonus, and the buffer starts afresh.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 import torch
@@ -18,8 +17,8 @@ import torch
 from mlagents.trainers.agent_processor import AgentManagerQueue
 from mlagents.trainers.buffer import AgentBuffer
 from mlagents.trainers.policy.policy import Policy
+from mlagents.trainers.settings import RewardSignalSettings, TrainerSettings
 from mlagents.trainers.stats import StatsReporter
-from mlagents.trainers.torch.networks import NetworkSettings
 from mlagents.trainers.torch_policy import TorchPolicy, observation_tensors
 from mlagents.trainers.trajectory import Trajectory
 from mlagents_envs.base_env import BehaviorSpec
@@ -44,46 +43,32 @@ def discounted_gae(
     return advantages, advantages + values.astype(np.float32)
 
 
-def _extrinsic(reward_signals: Any) -> tuple[float, float]:
-    for key, signal in dict(reward_signals).items():
-        if str(getattr(key, "value", key)).lower() == "extrinsic":
-            return float(signal.gamma), float(signal.strength)
-    return 0.99, 1.0
-
-
 class PPOTrainer:
-    """Trains the policy of one behavior with PPO. `settings` has ML-Agents' fields:
-    hyperparameters, network_settings, reward_signals, max_steps, summary_freq."""
+    """Trains the policy of one behavior with PPO, as its TrainerSettings say."""
 
     def __init__(
-        self, behavior_name: str, spec: BehaviorSpec, settings: Any, seed: int = 0
+        self,
+        behavior_name: str,
+        spec: BehaviorSpec,
+        settings: TrainerSettings,
+        seed: int = 0,
+        stats_reporter: StatsReporter | None = None,
     ) -> None:
         self.brain_name = behavior_name
         self.settings = settings
         self.hyperparameters = settings.hyperparameters
-        network = settings.network_settings
-        self.policy = TorchPolicy(
-            spec,
-            NetworkSettings(
-                normalize=bool(network.normalize),
-                hidden_units=int(network.hidden_units),
-                num_layers=int(network.num_layers),
-                vis_encode_type=str(
-                    getattr(network.vis_encode_type, "value", network.vis_encode_type)
-                ),
-            ),
-            seed,
-        )
-        self.gamma, self.strength = _extrinsic(settings.reward_signals)
+        self.policy = TorchPolicy(spec, settings.network_settings, seed)
+        extrinsic = settings.reward_signals.get("extrinsic", RewardSignalSettings())
+        self.gamma, self.strength = extrinsic.gamma, extrinsic.strength
         self.optimizer = torch.optim.Adam(
-            self.policy.network.parameters(), lr=float(self.hyperparameters.learning_rate)
+            self.policy.network.parameters(), lr=self.hyperparameters.learning_rate
         )
         self.update_buffer = AgentBuffer()
-        self.stats_reporter = StatsReporter(behavior_name)
+        self.stats_reporter = stats_reporter or StatsReporter(behavior_name)
         self.trajectory_queues: list[AgentManagerQueue[Trajectory]] = []
         self.policy_queues: list[AgentManagerQueue[Policy]] = []
         self._rng = np.random.default_rng(seed)
-        self._next_summary = int(settings.summary_freq)
+        self._next_summary = settings.summary_freq
 
     @property
     def step(self) -> int:
@@ -96,26 +81,22 @@ class PPOTrainer:
         self.policy_queues.append(policy_queue)
 
     def should_still_train(self) -> bool:
-        return self.step < int(self.settings.max_steps)
+        return self.step < self.settings.max_steps
 
     def advance(self) -> bool:
         """Take every waiting trajectory; update when the buffer is full. True if updated."""
         for trajectory_queue in self.trajectory_queues:
-            while True:
-                try:
-                    trajectory = trajectory_queue.get_nowait()
-                except AgentManagerQueue.Empty:
-                    break
+            for trajectory in trajectory_queue.drain():
                 self._process_trajectory(trajectory)
         updated = False
-        if len(self.update_buffer) >= int(self.hyperparameters.buffer_size):
+        if len(self.update_buffer) >= self.hyperparameters.buffer_size:
             self._update_policy()
             updated = True
             for policy_queue in self.policy_queues:
                 policy_queue.put(self.policy)
         if self.step >= self._next_summary:
             self.stats_reporter.write_stats(self.step)
-            self._next_summary += int(self.settings.summary_freq)
+            self._next_summary += self.settings.summary_freq
         return updated
 
     def _process_trajectory(self, trajectory: Trajectory) -> None:
@@ -136,7 +117,7 @@ class PPOTrainer:
         # POCA would credit it to the group instead).
         rewards = (buffer["reward"] + buffer["group_reward"]) * self.strength
         advantages, returns = discounted_gae(
-            rewards, values, next_value, self.gamma, float(self.hyperparameters.lambd)
+            rewards, values, next_value, self.gamma, self.hyperparameters.lambd
         )
         columns = {f"obs_{k}": buffer[f"obs_{k}"] for k in range(n_obs)}
         columns["continuous_action"] = buffer["continuous_action"]
@@ -151,26 +132,17 @@ class PPOTrainer:
         self.policy.step += count
         self.stats_reporter.add_stat("Policy/Extrinsic Value Estimate", float(values.mean()))
 
-    def _schedule(self, name: str, initial: float, kind: Any) -> float:
-        kind = str(getattr(kind, "value", kind) or "linear")
+    def _schedule(self, name: str, initial: float, kind: str) -> float:
         if kind == "constant":
             return initial
-        progress = min(self.step / max(int(self.settings.max_steps), 1), 1.0)
+        progress = min(self.step / max(self.settings.max_steps, 1), 1.0)
         return max(initial - (initial - _FINAL[name]) * progress, _FINAL[name])
 
     def _update_policy(self) -> None:
         hp = self.hyperparameters
-        learning_rate = self._schedule(
-            "learning_rate", float(hp.learning_rate), hp.learning_rate_schedule
-        )
-        beta = self._schedule(
-            "beta", float(hp.beta), getattr(hp, "beta_schedule", None) or hp.learning_rate_schedule
-        )
-        epsilon = self._schedule(
-            "epsilon",
-            float(hp.epsilon),
-            getattr(hp, "epsilon_schedule", None) or hp.learning_rate_schedule,
-        )
+        learning_rate = self._schedule("learning_rate", hp.learning_rate, hp.learning_rate_schedule)
+        beta = self._schedule("beta", hp.beta, hp.beta_schedule)
+        epsilon = self._schedule("epsilon", hp.epsilon, hp.epsilon_schedule)
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
         buffer = self.update_buffer
@@ -180,8 +152,8 @@ class PPOTrainer:
         n_obs = sum(1 for key in buffer if key.startswith("obs_"))
         network = self.policy.network
         losses: dict[str, list[float]] = {"policy": [], "value": [], "entropy": []}
-        batch_size = int(hp.batch_size)
-        for _ in range(int(hp.num_epoch)):
+        batch_size = hp.batch_size
+        for _ in range(hp.num_epoch):
             order = self._rng.permutation(len(buffer))
             for start in range(0, len(order) - batch_size + 1, batch_size):
                 rows = order[start : start + batch_size]

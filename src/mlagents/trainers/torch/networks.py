@@ -12,18 +12,12 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.encoders import MIN_RESOLUTION, VISUAL_ENCODERS, VectorEncoder
 from mlagents_envs.base_env import BehaviorSpec, ObservationSpec
 
 #: Continuous actions are clamped to this range, then divided by it, before the environment.
 ACTION_CLAMP = 3.0
-
-
-class NetworkSettings(NamedTuple):
-    normalize: bool = False
-    hidden_units: int = 128
-    num_layers: int = 2
-    vis_encode_type: str = "simple"
 
 
 def _mlp(inputs: int, hidden: int, layers: int) -> nn.Sequential:
