@@ -1,6 +1,7 @@
 """Doors to the RL ecosystem: a BaseEnv as a gym environment (UnityToGymWrapper), a
-Gymnasium environment (UnityGymnasiumEnv), a PettingZoo ParallelEnv (UnityParallelEnv) and a
-Stable-Baselines3 VecEnv (UnityVecEnv, which needs the `sb3` extra).
+Gymnasium environment (UnityGymnasiumEnv), a PettingZoo ParallelEnv (UnityParallelEnv) and
+AECEnv (UnityAECEnv), and a Stable-Baselines3 VecEnv (UnityVecEnv, which needs the `sb3`
+extra).
 
 Importing this package registers every environment of default_registry with Gymnasium as
 "mlagents/<identifier>-v0", so that `gymnasium.make("mlagents/Basic-v0")` works after
@@ -13,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from mlagents_envs.envs.errors import UnityGymException
+from mlagents_envs.envs.unity_aec_env import UnityAECEnv
 from mlagents_envs.envs.unity_gym_env import UnityToGymWrapper
 from mlagents_envs.envs.unity_gymnasium_env import (
     UnityGymnasiumEnv,
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
 # UnityVecEnv is left out of __all__: a star import must not need Stable-Baselines3.
 __all__ = [
+    "UnityAECEnv",
     "UnityGymException",
     "UnityGymnasiumEnv",
     "UnityParallelEnv",

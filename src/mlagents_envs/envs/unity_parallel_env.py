@@ -9,56 +9,30 @@
         observations, rewards, terminations, truncations, infos = env.step(actions)
 
 Agents are named "<behavior>?agent_id=<id>" (as in ML-Agents' PettingZoo wrapper), for
-example "Striker?agent_id=1"; agent_behavior(name) gives the behavior back.
+example "Striker?team=0?agent_id=1"; agent_behavior(name) gives the behavior back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from mlagents_envs.base_env import ActionTuple, BaseEnv, DecisionSteps, TerminalSteps
-from mlagents_envs.envs.behavior_spaces import ActionConverter, ObservationConverter
-from mlagents_envs.envs.env_source import EnvFactory, EnvSource
+from mlagents_envs.base_env import ActionTuple, BaseEnv, DecisionSteps
+from mlagents_envs.envs.env_source import EnvFactory
 from mlagents_envs.envs.errors import UnityGymException
+from mlagents_envs.envs.unity_pettingzoo_base_env import (
+    UnityPettingzooBaseEnv,
+    agent_behavior,
+    agent_name,
+    copy_observation,
+)
 
 __all__ = ["UnityParallelEnv", "agent_behavior", "agent_name"]
 
-_SEPARATOR = "?agent_id="
 
-
-def agent_name(behavior_name: str, agent_id: int) -> str:
-    """The PettingZoo name of an agent: "<behavior>?agent_id=<id>"."""
-    return f"{behavior_name}{_SEPARATOR}{agent_id}"
-
-
-def agent_behavior(agent: str) -> str:
-    """The behavior of the agent called `agent` (agent_name's inverse)."""
-    behavior, separator, _ = agent.rpartition(_SEPARATOR)
-    if not separator:
-        raise UnityGymException(
-            f"{agent!r} is not an agent name; names look like 'Behavior{_SEPARATOR}3'."
-        )
-    return behavior
-
-
-@dataclass
-class _Behavior:
-    """The spaces of one behavior, shared by all its agents (PettingZoo wants the same
-    space object for an agent every time)."""
-
-    observations: ObservationConverter
-    actions: ActionConverter
-    observation_space: spaces.Space[Any]
-    mask_space: spaces.Space[Any] | None
-
-
-class UnityParallelEnv(ParallelEnv[str, Any, Any]):
+class UnityParallelEnv(UnityPettingzooBaseEnv, ParallelEnv[str, Any, Any]):
     """Every agent of every behavior of a BaseEnv as a PettingZoo ParallelEnv.
 
     - env: a BaseEnv, or a function seed -> BaseEnv that reset(seed=...) calls again to
@@ -94,17 +68,7 @@ class UnityParallelEnv(ParallelEnv[str, Any, Any]):
         uint8_visual: bool = False,
         flatten_branched: bool = False,
     ) -> None:
-        self._source = EnvSource(env, seed)
-        self._uint8_visual = uint8_visual
-        self._flatten_branched = flatten_branched
-        self._closed = False
-        self._seed = seed
-        self.render_mode = None
-        self._behaviors: dict[str, _Behavior] = {}
-        self.agents: list[str] = []
-        self.possible_agents: list[str] = []
-        self.observation_spaces: dict[str, spaces.Space[Any]] = {}
-        self.action_spaces: dict[str, spaces.Space[Any]] = {}
+        super().__init__(env, seed, uint8_visual=uint8_visual, flatten_branched=flatten_branched)
         # Agents whose episode ended since the last reset: they cannot come back.
         self._finished: set[str] = set()
         # What each live agent saw and was told last, for the steps it does not ask.
@@ -118,38 +82,14 @@ class UnityParallelEnv(ParallelEnv[str, Any, Any]):
             self._source.discard()
             raise
 
-    @property
-    def base_env(self) -> BaseEnv:
-        """The wrapped BaseEnv (it changes when reset(seed=...) restarts the simulation)."""
-        return self._source.env
-
-    def observation_space(self, agent: str) -> spaces.Space[Any]:
-        return self._behavior(agent).observation_space
-
-    def action_space(self, agent: str) -> spaces.Space[Any]:
-        return self._behavior(agent).actions.space
-
-    def _behavior(self, agent: str) -> _Behavior:
-        behavior = agent_behavior(agent)
-        known = self._behaviors.get(behavior)
-        if known is None:
-            raise UnityGymException(
-                f"{agent!r} belongs to no behavior seen so far; the behaviors are "
-                f"{sorted(self._behaviors)}."
-            )
-        return known
-
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         """Begin a new episode for every agent. A seed restarts the simulation with it when
         the env was made from a function, and seeds the action spaces; options are not
         read."""
-        if seed is not None:
-            self._seed = seed
-            self._source.restart(seed)
-            for behavior in self._behaviors.values():
-                behavior.actions.space.seed(seed)
+        self._check_open("reset")
+        self._restart(seed)
         return self._begin()
 
     def _begin(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -169,61 +109,9 @@ class UnityParallelEnv(ParallelEnv[str, Any, Any]):
                 agent = self._join(name, agent_id)
                 observations[agent] = self._observe(name, decision, row)
                 infos[agent] = self._info(name, decision, row, True)
-        self._last_obs.update({agent: _copy(obs) for agent, obs in observations.items()})
+        self._last_obs.update({agent: copy_observation(obs) for agent, obs in observations.items()})
         self._last_infos.update(infos)
         return observations, infos
-
-    def _join(self, behavior_name: str, agent_id: int) -> str:
-        if behavior_name not in self._behaviors:
-            self._add_behavior(behavior_name)
-        agent = agent_name(behavior_name, agent_id)
-        self.agents.append(agent)
-        if agent not in self.observation_spaces:
-            behavior = self._behaviors[behavior_name]
-            self.possible_agents.append(agent)
-            self.observation_spaces[agent] = behavior.observation_space
-            self.action_spaces[agent] = behavior.actions.space
-        return agent
-
-    def _add_behavior(self, name: str) -> None:
-        spec = self._source.env.behavior_specs[name]
-        observations = ObservationConverter(spec.observation_specs, self._uint8_visual)
-        actions = ActionConverter(spec.action_spec, self._flatten_branched)
-        if self._seed is not None:
-            actions.space.seed(self._seed)
-        mask_space = actions.mask_space()
-        observation_space: spaces.Space[Any] = observations.space
-        if mask_space is not None:
-            observation_space = spaces.Dict(
-                {"observation": observations.space, "action_mask": mask_space}
-            )
-        self._behaviors[name] = _Behavior(observations, actions, observation_space, mask_space)
-
-    def _observe(self, name: str, steps: DecisionSteps | TerminalSteps, row: int) -> Any:
-        behavior = self._behaviors[name]
-        obs = behavior.observations.single(steps.obs, row)
-        if behavior.mask_space is None:
-            return obs
-        masks = steps.action_mask if isinstance(steps, DecisionSteps) else None
-        return {"observation": obs, "action_mask": behavior.actions.sample_mask(masks, row)}
-
-    def _info(
-        self, name: str, steps: DecisionSteps | TerminalSteps, row: int, requested: bool
-    ) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "behavior_name": name,
-            "agent_id": int(steps.agent_id[row]),
-            "group_id": int(steps.group_id[row]),
-            "group_reward": float(steps.group_reward[row]),
-            "decision_requested": requested,
-        }
-        if isinstance(steps, TerminalSteps):
-            info["interrupted"] = bool(steps.interrupted[row])
-        behavior = self._behaviors[name]
-        if behavior.actions.is_hybrid:
-            masks = steps.action_mask if isinstance(steps, DecisionSteps) else None
-            info["action_mask"] = behavior.actions.sample_mask(masks, row)
-        return info
 
     def step(
         self, actions: Mapping[str, Any]
@@ -236,6 +124,7 @@ class UnityParallelEnv(ParallelEnv[str, Any, Any]):
     ]:
         """Act for the live agents that asked for a decision (actions for the others are
         dropped) and advance the environment by one step."""
+        self._check_open("step")
         live = set(self.agents)
         unknown = sorted(set(actions) - live)
         if unknown:
@@ -244,12 +133,28 @@ class UnityParallelEnv(ParallelEnv[str, Any, Any]):
                 f"agents are env.agents ({len(self.agents)})."
             )
         env = self._source.env
-        # All converted before any is set: a refused action leaves the step undone.
-        batches = {
-            name: self._batch_actions(name, decision, actions)
+        # All converted before any is set: a refused action leaves the step undone. Actions
+        # for agents that did not ask are dropped, as Unity would not read them.
+        asked = {
+            agent_name(name, agent_id)
             for name, decision in self._last_steps.items()
-            if len(decision)
+            for agent_id in decision.agent_id.tolist()
         }
+        converted = {
+            agent: self._convert_action(agent, action)
+            for agent, action in actions.items()
+            if agent in asked
+        }
+        batches: dict[str, ActionTuple] = {}
+        for name, decision in self._last_steps.items():
+            if not len(decision):
+                continue
+            batches[name], missing = self._batch_actions(name, decision, converted, self._finished)
+            if missing:
+                raise UnityGymException(
+                    f"No action was given for {missing[:5]} ({len(missing)} agents), which "
+                    "asked for a decision; give one for every agent in env.agents."
+                )
         for name, batch in batches.items():
             env.set_actions(name, batch)
         env.step()
@@ -286,7 +191,7 @@ class UnityParallelEnv(ParallelEnv[str, Any, Any]):
                 infos[agent] = self._info(name, decision, row, True)
         for agent in live - set(observations):
             # Alive, but not asking at this step: nothing new to see.
-            observations[agent] = _copy(self._last_obs[agent])
+            observations[agent] = copy_observation(self._last_obs[agent])
             rewards[agent] = 0.0
             terminations[agent] = truncations[agent] = False
             infos[agent] = {
@@ -299,51 +204,6 @@ class UnityParallelEnv(ParallelEnv[str, Any, Any]):
             self._last_obs.pop(agent, None)
             self._last_infos.pop(agent, None)
         for agent in self.agents:
-            self._last_obs[agent] = _copy(observations[agent])
+            self._last_obs[agent] = copy_observation(observations[agent])
             self._last_infos[agent] = infos[agent]
         return observations, rewards, terminations, truncations, infos
-
-    def _batch_actions(
-        self, name: str, decision: DecisionSteps, actions: Mapping[str, Any]
-    ) -> ActionTuple:
-        """The actions of every agent of decision: the given ones for live agents, zeros
-        for agents that are out until reset."""
-        behavior = self._behaviors[name]
-        batch = self._source.env.behavior_specs[name].action_spec.empty_action(len(decision))
-        missing = []
-        for row, agent_id in enumerate(decision.agent_id.tolist()):
-            agent = agent_name(name, agent_id)
-            if agent in self._finished:
-                continue
-            if agent not in actions:
-                missing.append(agent)
-                continue
-            one = behavior.actions.to_action_tuple(actions[agent], who=agent)
-            batch.continuous[row] = one.continuous[0]
-            batch.discrete[row] = one.discrete[0]
-        if missing:
-            raise UnityGymException(
-                f"No action was given for {missing[:5]} ({len(missing)} agents), which asked "
-                "for a decision; give one for every agent in env.agents."
-            )
-        return batch
-
-    def render(self) -> None:
-        """Nothing to draw: the environment renders itself (Unity) or not at all."""
-        return None
-
-    def close(self) -> None:
-        """Close the wrapped environment; safe to call more than once."""
-        if not self._closed:
-            self._closed = True
-            self._source.close()
-
-
-def _copy(obs: Any) -> Any:
-    if isinstance(obs, dict):
-        return {key: _copy(value) for key, value in obs.items()}
-    if isinstance(obs, tuple):
-        return tuple(_copy(value) for value in obs)
-    if isinstance(obs, np.ndarray):
-        return obs.copy()
-    return obs
