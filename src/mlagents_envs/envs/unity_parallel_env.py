@@ -37,6 +37,8 @@ class UnityParallelEnv(UnityPettingzooBaseEnv, ParallelEnv[str, Any, Any]):
 
     - env: a BaseEnv, or a function seed -> BaseEnv that reset(seed=...) calls again to
       restart the simulation with that seed.
+    - seed: seeds the action spaces (and is the first seed of a function env); second
+      argument, as in ML-Agents' `UnityParallelEnv(env, seed)`.
     - uint8_visual, flatten_branched: as for UnityGymnasiumEnv.
 
     Spaces are per behavior: the observation is that of UnityGymnasiumEnv (a Box, or a Dict
@@ -63,8 +65,8 @@ class UnityParallelEnv(UnityPettingzooBaseEnv, ParallelEnv[str, Any, Any]):
     def __init__(
         self,
         env: BaseEnv | EnvFactory,
-        *,
         seed: int | None = None,
+        *,
         uint8_visual: bool = False,
         flatten_branched: bool = False,
     ) -> None:
