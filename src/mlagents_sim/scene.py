@@ -33,6 +33,7 @@ class Scene:
                 sim.float_properties,
                 self._stats,
                 sim.analytics,
+                *sim.side_channels(),
             ]
         )
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.float_properties_channel import FloatPropertiesChannel
+from mlagents_envs.side_channel.side_channel import SideChannel
 from mlagents_sim.side_channels import (
     EngineSettings,
     EnvironmentParameters,
@@ -133,6 +134,11 @@ class Simulation(ABC):
     def group_ids(self, behavior: str) -> np.ndarray | None:
         """The group of every agent of behavior (0 = no group), or None for no groups."""
         return None
+
+    def side_channels(self) -> list[SideChannel]:
+        """More environment-end side channels of this scene, beside the built-in ones (as
+        Unity's Academy.Instance.RegisterSideChannel); none by default."""
+        return []
 
     def close(self) -> None:  # noqa: B027 - optional hook, deliberately empty
         """Release what the simulation holds (files, windows). Nothing by default."""
