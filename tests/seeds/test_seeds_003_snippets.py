@@ -19,6 +19,7 @@ from seeds_snippets import SNIPPETS, adapt
 
 from devtools.envtest import free_port
 from mlagents_envs.base_env import ActionTuple
+from mlagents_envs.exception import UnityActionException
 from mlagents_envs.legacy import brain_info
 from mlagents_envs.legacy.brain_info import BrainInfoEnv
 from mlagents_envs.side_channel.engine_configuration_channel import EngineConfigurationChannel
@@ -124,3 +125,15 @@ def test_003_episode_loop_matches_the_base_env() -> None:
             expected.append(total)
     assert returns == pytest.approx(expected)
     assert len(set(np.round(returns, 4))) > 1  # episodes of different outcomes
+
+
+def test_a_refused_step_sets_nothing() -> None:
+    with in_process(TwoBrains()) as env:
+        env.reset()
+        brain1, brain2 = env.external_brain_names
+        with pytest.raises(UnityActionException, match=f"brain {brain2!r} expected 2"):
+            env.step({brain1: [1.0, 2.0], brain2: [3.0]})
+        info = env.step({brain2: [3.0, 4.0]})
+    # brain1's refused action was never set: it held zeros.
+    np.testing.assert_array_equal(info[brain1].vector_observations, [[0.0, 0.0]])
+    np.testing.assert_array_equal(info[brain2].vector_observations, [[3.0, 4.0]])

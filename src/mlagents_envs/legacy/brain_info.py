@@ -289,36 +289,48 @@ class BrainInfoEnv:
         memories = self._by_brain(memory, "memory")
         self._drop("text_action", text_action, "text actions")
         self._drop("value", value, "value estimates")
-        for name in self.brain_names:
-            brain = self._brain(name)
-            result = self._groups.get_step_result(name)
-            n_agents, size = result.n_agents(), brain.group.action_size
-            rows: np.ndarray = np.zeros((n_agents, size), dtype=np.float32)
+        # Everything is checked before anything is set, so that a refused step sets nothing.
+        planned = [self._plan(name, actions, memories) for name in self.brain_names]
+        for name, result, rows, memory in planned:
             if name in actions:
-                flat = np.asarray(actions[name], dtype=np.float64).reshape(-1)
-                if flat.size != n_agents * size:
-                    raise UnityActionException(
-                        f"There was a mismatch between the provided action and the "
-                        f"environment's expectation: the brain {name!r} expected "
-                        f"{n_agents * size} {brain.parameters.vector_action_space_type} "
-                        f"action(s) ({n_agents} agents x {size}), but was provided {flat.size}."
-                    )
-                rows = flat.reshape(n_agents, size)
                 self._groups.set_actions(name, rows)
             self._remember(self._previous_actions, name, result, rows)
-            if name in memories:
-                given = np.asarray(memories[name], dtype=np.float32).reshape(-1)
-                if n_agents == 0 or given.size % n_agents:
-                    raise UnityActionException(
-                        f"The brain {name!r} has {n_agents} agents; its memory of "
-                        f"{given.size} floats does not split into one row per agent."
-                    )
-                self._remember(self._memories, name, result, given.reshape(n_agents, -1))
+            if memory is not None:
+                self._remember(self._memories, name, result, memory)
         self._groups.step()
         return self._all_brain_info()
 
     def close(self) -> None:
         self._groups.close()
+
+    def _plan(
+        self, name: str, actions: dict[str, Any], memories: dict[str, Any]
+    ) -> tuple[str, BatchedStepResult, np.ndarray, np.ndarray | None]:
+        """The action and memory rows of a brain for the next step (zeros if none given)."""
+        brain = self._brain(name)
+        result = self._groups.get_step_result(name)
+        n_agents, size = result.n_agents(), brain.group.action_size
+        rows: np.ndarray = np.zeros((n_agents, size), dtype=np.float32)
+        if name in actions:
+            flat = np.asarray(actions[name], dtype=np.float64).reshape(-1)
+            if flat.size != n_agents * size:
+                raise UnityActionException(
+                    f"There was a mismatch between the provided action and the "
+                    f"environment's expectation: the brain {name!r} expected "
+                    f"{n_agents * size} {brain.parameters.vector_action_space_type} "
+                    f"action(s) ({n_agents} agents x {size}), but was provided {flat.size}."
+                )
+            rows = flat.reshape(n_agents, size)
+        memory = None
+        given = np.asarray(memories.get(name, []), dtype=np.float32).reshape(-1)
+        if given.size:
+            if n_agents == 0 or given.size % n_agents:
+                raise UnityActionException(
+                    f"The brain {name!r} has {n_agents} agents; its memory of "
+                    f"{given.size} floats does not split into one row per agent."
+                )
+            memory = given.reshape(n_agents, -1)
+        return name, result, rows, memory
 
     def _brain(self, name: str) -> _Brain:
         brain = self._brains.get(name)
@@ -392,7 +404,8 @@ class BrainInfoEnv:
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
             self._warned.add(key)
-            warnings.warn(message, UserWarning, stacklevel=3)
+            # Points at the caller of reset() or step().
+            warnings.warn(message, UserWarning, stacklevel=4)
 
     @staticmethod
     def _remember(
