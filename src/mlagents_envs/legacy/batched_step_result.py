@@ -182,20 +182,17 @@ def batched_step_result(
 ) -> BatchedStepResult:
     """One BatchedStepResult of a behavior's steps: terminal rows, then decision rows."""
     n_t, n_d = len(terminal), len(decision)
-    branches = spec.action_spec.discrete_branches
-    if n_t == 0:
-        obs = list(decision.obs)
-        decision_masks = decision.action_mask
-    else:
+    if n_t:
         obs = [np.concatenate([t, d]) for t, d in zip(terminal.obs, decision.obs)]
-        decision_masks = None if decision.action_mask is None else list(decision.action_mask)
+    else:
+        obs = list(decision.obs)
     mask: list[np.ndarray] | None = None
+    branches = spec.action_spec.discrete_branches
     if branches:
-        given = decision_masks or [np.zeros((n_d, b), dtype=bool) for b in branches]
+        given = decision.action_mask or [np.zeros((n_d, b), dtype=bool) for b in branches]
         # Ended agents choose nothing; their rows allow every action.
         mask = [
-            np.concatenate([np.zeros((n_t, b), dtype=bool), m]) if n_t else m
-            for b, m in zip(branches, given)
+            np.concatenate([np.zeros((n_t, b), dtype=bool), m]) for b, m in zip(branches, given)
         ]
     return BatchedStepResult(
         obs=obs,
