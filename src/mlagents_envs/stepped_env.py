@@ -138,11 +138,16 @@ class SteppedEnv(BaseEnv):
     def _assert_behavior_exists(self, behavior_name: BehaviorName) -> None:
         if behavior_name not in self._env_specs:
             known = sorted(self._env_specs)
-            hint = (
-                "Call reset() first: behaviors are known once the environment sent them."
-                if self._is_first_message
-                else "Behavior names are case sensitive."
-            )
+            teams = [n for n in known if n.partition("?")[0] == behavior_name]
+            if self._is_first_message:
+                hint = "Call reset() first: behaviors are known once the environment sent them."
+            elif teams:
+                hint = (
+                    f"Unity names a behavior with its team id: use {teams[0]!r} "
+                    "(behavior name?team=team id)."
+                )
+            else:
+                hint = "Behavior names are case sensitive."
             raise UnityActionException(
                 f"The behavior {behavior_name!r} is not in the environment; the known "
                 f"behaviors are {known}. {hint}"
