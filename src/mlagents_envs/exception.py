@@ -55,13 +55,16 @@ class UnitySideChannelException(UnityException):
 class UnityWorkerInUseException(UnityException):
     """The port of the requested worker id is already in use."""
 
+    #: The message, formatted with the worker id (and " (port N)" when the port is known).
+    MESSAGE_TEMPLATE = (
+        "Couldn't start the environment because worker number {} is in use by another "
+        "process, or its port is taken. Pass a different worker_id or base_port, or close "
+        "the environment that holds it."
+    )
+
     def __init__(self, worker_id: int | str, port: int | None = None) -> None:
         where = f" (port {port})" if port is not None else ""
-        super().__init__(
-            f"Couldn't start the environment because worker number {worker_id}{where} is in "
-            "use by another process, or its port is taken. Pass a different worker_id or "
-            "base_port, or close the environment that holds it."
-        )
+        super().__init__(self.MESSAGE_TEMPLATE.format(f"{worker_id}{where}"))
         self.worker_id = worker_id
         self.port = port
 
