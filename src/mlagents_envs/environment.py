@@ -302,6 +302,8 @@ class UnityEnvironment(SteppedEnv):
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "no return code"
+    if not isinstance(code, int):  # a unit test's stand-in process (mock.patch)
+        return f"return code {code!r}"
     if code < 0:
         try:
             return f"return code {code} (signal {signal.Signals(-code).name})"

@@ -15,7 +15,7 @@ from mlagents_envs.communicator_objects.observation_pb2 import (
     PNG,
     ObservationProto,
 )
-from mlagents_envs.exception import UnityObservationException
+from mlagents_envs.exception import UnityNonFiniteValueException, UnityObservationException
 
 
 def decode_observations(
@@ -37,7 +37,7 @@ def decode_observations(
         batch = _decode_general(protos, spec, agent_ids, channels_first)
     if batch.dtype == np.float32 and not np.isfinite(batch).all():
         rows = np.unique(np.nonzero(~np.isfinite(batch.reshape(len(protos), -1)))[0])
-        raise UnityObservationException(
+        raise UnityNonFiniteValueException(
             f"Observation {spec.name!r} holds NaN or infinite values for agents "
             f"{[agent_ids[r] for r in rows[:10]]}. Check the sensor that produces it."
         )

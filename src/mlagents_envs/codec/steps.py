@@ -19,7 +19,7 @@ from mlagents_envs.codec.observations import (
     first_length_mismatch,
 )
 from mlagents_envs.communicator_objects.agent_info_pb2 import AgentInfoProto
-from mlagents_envs.exception import UnityObservationException
+from mlagents_envs.exception import UnityNonFiniteValueException, UnityObservationException
 
 
 def steps_from_proto(
@@ -53,7 +53,7 @@ def steps_from_proto(
     for values, what in ((reward, "rewards"), (group_reward, "group rewards")):
         if not np.isfinite(values).all():
             bad = agent_id[~np.isfinite(values)].tolist()
-            raise UnityObservationException(
+            raise UnityNonFiniteValueException(
                 f"The {what} of agents {bad[:10]} of {label} are NaN or infinite. "
                 "Check the reward code of the environment."
             )
