@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from mlagents_envs.base_env import ActionTuple
+from mlagents_envs.codec.generation import PACKAGE_VERSION_2X, PACKAGE_VERSION_3X
 from mlagents_envs.exception import (
     UnityActionException,
     UnityEnvironmentException,
@@ -25,10 +26,12 @@ from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
 
 
-def with_channels(name: str, seed: int = 0) -> tuple[BrainInfoEnv, Any]:
+def with_channels(
+    name: str, seed: int = 0, package_version: str = PACKAGE_VERSION_3X
+) -> tuple[BrainInfoEnv, Any]:
     sim = make_simulation(name, seed=seed)
     engine, parameters = EngineConfigurationChannel(), EnvironmentParametersChannel()
-    env = InProcessEnv(sim, side_channels=[engine, parameters])
+    env = InProcessEnv(sim, side_channels=[engine, parameters], package_version=package_version)
     return BrainInfoEnv(env, engine, parameters), sim
 
 
@@ -160,9 +163,11 @@ def test_memories_and_previous_actions_follow_their_agents() -> None:
         assert brain.previous_vector_actions is brain.previous_actions
 
 
-def test_gridworld_images_masks_and_camera_resolutions() -> None:
-    env, _ = with_channels("GridWorld")
-    with env, InProcessEnv(make_simulation("GridWorld")) as twin:
+@pytest.mark.parametrize("version", [PACKAGE_VERSION_2X, PACKAGE_VERSION_3X])
+def test_gridworld_images_masks_and_camera_resolutions(version: str) -> None:
+    env, _ = with_channels("GridWorld", package_version=version)
+    twin = InProcessEnv(make_simulation("GridWorld"), package_version=version)
+    with env, twin:
         info = env.reset()
         twin.reset()
         (name,) = info
@@ -172,13 +177,16 @@ def test_gridworld_images_masks_and_camera_resolutions() -> None:
         images = [i for i, o in enumerate(spec.observation_specs) if len(o.shape) == 3]
         vectors = [i for i, o in enumerate(spec.observation_specs) if len(o.shape) == 1]
         assert len(brain.visual_observations) == parameters.number_visual_observations == 1
+        # Images come in the layout the environment sends.
         np.testing.assert_array_equal(brain.visual_observations[0], decision.obs[images[0]])
         np.testing.assert_array_equal(brain.vector_observations, decision.obs[vectors[0]])
         assert parameters.vector_observation_space_size == brain.vector_observations.shape[1]
-        (camera,) = parameters.camera_resolutions
         shape = spec.observation_specs[images[0]].shape
-        assert sorted([camera["height"], camera["width"], 3]) == sorted(shape)
-        assert camera["blackAndWhite"] is False
+        height, width, channels = shape[1:] + shape[:1] if version == PACKAGE_VERSION_3X else shape
+        assert channels == 3
+        assert parameters.camera_resolutions == [
+            {"height": height, "width": width, "blackAndWhite": False}
+        ]
         assert decision.action_mask is not None
         np.testing.assert_array_equal(brain.action_masks, 1.0 - decision.action_mask[0])
         assert parameters.vector_action_space_type == "discrete"

@@ -97,7 +97,9 @@ class TwoBrains(Simulation):
             BehaviorDef("brain1", spec, num_areas),
             BehaviorDef("brain2", spec, num_areas),
         ]
-        self.held = {b.name: np.zeros((num_areas, 2), dtype=np.float32) for b in self.behaviors}
+        self.held = {
+            b.behavior_id: np.zeros((num_areas, 2), dtype=np.float32) for b in self.behaviors
+        }
 
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
         self.held[behavior][rows] = 0.0

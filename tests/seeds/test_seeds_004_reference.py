@@ -24,6 +24,13 @@ from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.side_channel.side_channel import SideChannel
 
 SIGNATURES = [b for b in BLOCKS if b.language == "python" and "registry = " not in b.text]
+# Where the reference and mlagents 1.x disagree, and the API follows 1.x (to be decided).
+KNOWN_DIFFERENCES = {
+    "environment:UnityEnvironment.__init__": (
+        "mlagents 1.x puts no_graphics_monitor after no_graphics, so timeout_wait and the "
+        "parameters after it are no longer where the reference puts them for positional calls"
+    ),
+}
 EXAMPLES = [b for b in BLOCKS if "registry = " in b.text]
 # Bases the reference names that are not in the module's namespace.
 _KNOWN_BASES: dict[str, Any] = {
@@ -95,7 +102,16 @@ def _check_parameters(function: Any, node: ast.FunctionDef, is_method: bool) -> 
         assert any(p.kind == p.VAR_KEYWORD for p in ours), f"ours {ours} takes no **kwargs"
 
 
-@pytest.mark.parametrize("block", SIGNATURES, ids=_id)
+def _cases() -> list[Any]:
+    cases = []
+    for block in SIGNATURES:
+        reason = KNOWN_DIFFERENCES.get(_id(block))
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        cases.append(pytest.param(block, id=_id(block), marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize("block", _cases())
 def test_signature(block: ReferenceBlock) -> None:
     decorators, signature = _split(block.text)
     if signature.startswith("class "):
