@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, NamedTuple
 
@@ -70,6 +71,7 @@ TRAINING_CONFIG = EngineConfig.default_config()
 INFERENCE_CONFIG = EngineConfig(1280, 720, 5, 1.0, 60, None)
 
 
+@dataclass
 class BrainParameters:
     """What a brain's agents observe and do.
 
@@ -78,24 +80,17 @@ class BrainParameters:
     visual observation.
     """
 
-    def __init__(
-        self,
-        brain_name: str,
-        vector_observation_space_size: int,
-        num_stacked_vector_observations: int,
-        camera_resolutions: list[dict[str, Any]],
-        vector_action_space_size: list[int],
-        vector_action_descriptions: list[str],
-        vector_action_space_type: str,
-    ) -> None:
-        self.brain_name = brain_name
-        self.vector_observation_space_size = vector_observation_space_size
-        self.num_stacked_vector_observations = num_stacked_vector_observations
-        self.number_visual_observations = len(camera_resolutions)
-        self.camera_resolutions = camera_resolutions
-        self.vector_action_space_size = vector_action_space_size
-        self.vector_action_descriptions = vector_action_descriptions
-        self.vector_action_space_type = vector_action_space_type
+    brain_name: str
+    vector_observation_space_size: int
+    num_stacked_vector_observations: int
+    camera_resolutions: list[dict[str, Any]]
+    vector_action_space_size: list[int]
+    vector_action_descriptions: list[str]
+    vector_action_space_type: str
+
+    @property
+    def number_visual_observations(self) -> int:
+        return len(self.camera_resolutions)
 
     def __str__(self) -> str:
         lines = [
@@ -110,33 +105,21 @@ class BrainParameters:
         return "\n        ".join(lines)
 
 
+@dataclass(repr=False)
 class BrainInfo:
     """The agents of one brain after a reset or a step (see the module docstring)."""
 
-    def __init__(
-        self,
-        visual_observations: list[np.ndarray],
-        vector_observations: np.ndarray,
-        text_observations: list[str],
-        memories: np.ndarray,
-        rewards: list[float],
-        local_done: list[bool],
-        max_reached: list[bool],
-        agents: list[int],
-        previous_actions: np.ndarray,
-        action_masks: np.ndarray,
-    ) -> None:
-        self.visual_observations = visual_observations
-        self.vector_observations = vector_observations
-        self.text_observations = text_observations
-        self.memories = memories
-        self.rewards = rewards
-        self.local_done = local_done
-        self.max_reached = max_reached
-        self.agents = agents
-        self.previous_actions = previous_actions
-        self.previous_text_actions = [""] * len(agents)
-        self.action_masks = action_masks
+    visual_observations: list[np.ndarray]
+    vector_observations: np.ndarray
+    text_observations: list[str]
+    memories: np.ndarray
+    rewards: list[float]
+    local_done: list[bool]
+    max_reached: list[bool]
+    agents: list[int]
+    previous_actions: np.ndarray
+    action_masks: np.ndarray
+    previous_text_actions: list[str] = field(default_factory=list)
 
     @property
     def previous_vector_actions(self) -> np.ndarray:
@@ -462,6 +445,7 @@ class BrainInfoEnv:
             agents=result.agent_id.tolist(),
             previous_actions=previous,
             action_masks=masks,
+            previous_text_actions=[""] * n_agents,
         )
 
     def __enter__(self) -> BrainInfoEnv:
