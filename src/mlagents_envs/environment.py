@@ -52,7 +52,8 @@ class UnityEnvironment(SteppedEnv):
     - seed, num_areas: sent to the environment in the handshake.
     - no_graphics: adds -nographics -batchmode to the executable's arguments.
     - no_graphics_monitor: the same for every worker but worker 0, so that one window
-      shows the training while the others run without graphics.
+      shows the training while the others run without graphics. Keyword-only: mlagents
+      1.x put it before timeout_wait, the API reference has timeout_wait there.
     - timeout_wait: seconds to wait for the environment to answer.
     - additional_args: more command-line arguments for the executable, passed last.
     - side_channels: the side channels to exchange messages on.
@@ -80,13 +81,13 @@ class UnityEnvironment(SteppedEnv):
         base_port: int | None = None,
         seed: int = 0,
         no_graphics: bool = False,
-        no_graphics_monitor: bool = False,
         timeout_wait: int = 60,
         additional_args: list[str] | None = None,
         side_channels: list[SideChannel] | None = None,
         log_folder: str | None = None,
         num_areas: int = 1,
         *,
+        no_graphics_monitor: bool = False,
         bind_address: str = "127.0.0.1",
     ) -> None:
         super().__init__()

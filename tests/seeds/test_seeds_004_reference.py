@@ -26,12 +26,7 @@ from mlagents_envs.side_channel.side_channel import SideChannel
 
 SIGNATURES = [b for b in BLOCKS if b.language == "python" and "registry = " not in b.text]
 # Where the reference and mlagents 1.x disagree, and the API follows 1.x (to be decided).
-KNOWN_DIFFERENCES = {
-    "environment:UnityEnvironment.__init__": (
-        "mlagents 1.x puts no_graphics_monitor after no_graphics, so timeout_wait and the "
-        "parameters after it are no longer where the reference puts them for positional calls"
-    ),
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 EXAMPLES = [b for b in BLOCKS if "registry = " in b.text]
 # Bases the reference names that are not in the module's namespace.
 _KNOWN_BASES: dict[str, Any] = {
