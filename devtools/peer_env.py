@@ -77,10 +77,6 @@ PEER_110 = Peer(
     python_version="3.10",
 )
 
-#: Kept for callers of the single-peer interface.
-PEER_REQUIREMENTS = list(PEER_028.installs[0])
-PEER_DIR = PEER_028.env_dir
-
 
 def _python(env_dir: Path) -> Path:
     return env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
@@ -134,7 +130,9 @@ def peer_python(base_python: str | None = None, peer: Peer = PEER_028) -> Path:
     """
     env_dir = peer.env_dir
     if base_python is not None:
-        env_dir = env_dir.with_name(f"{env_dir.name}-{Path(base_python).name}")
+        # In this checkout's cache: the variable names one environment, not a family.
+        default = peer.default_dir
+        env_dir = default.with_name(f"{default.name}-{Path(base_python).name}")
     try:
         base = _base_python(peer, base_python)
     except PeerUnavailable:
