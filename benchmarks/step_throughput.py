@@ -46,11 +46,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from decode import find_python310  # noqa: E402
 from peer_step import free_port, step_loop  # noqa: E402
 
 import mlagents_sim.remote as remote  # noqa: E402
-from devtools.peer_env import PeerUnavailable, run_peer  # noqa: E402
+from devtools.peer_env import PeerUnavailable, find_python310, run_peer  # noqa: E402
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec  # noqa: E402
 from mlagents_envs.codec import actions_to_proto, steps_from_proto  # noqa: E402
 from mlagents_envs.communicator import Communicator, PollCallback  # noqa: E402

@@ -121,7 +121,9 @@ def launch_executable(
             f"`chmod +x {shlex.quote(path)}` and try again."
         )
 
-    command = [path, *args]
+    # Absolute: a bare name ("3DBall.x86_64" in the working directory) would be looked up
+    # on PATH instead.
+    command = [os.path.abspath(path), *args]
     logger.debug("Launching the environment: %s", shlex.join(command))
     creationflags = 0
     if sys.platform == "win32":

@@ -195,3 +195,13 @@ def test_launch_starts_the_environment_in_its_own_session(tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+@posix_only
+def test_launch_runs_a_bare_name_from_the_working_directory(on_linux, monkeypatch, tmp_path):
+    # "put the file in the same directory": a name without a folder is not looked up on PATH.
+    make_script(tmp_path / "3DBall.x86_64", "exit 4\n")
+    monkeypatch.chdir(tmp_path)
+    process = launch_executable("3DBall", [])
+    assert process.wait(timeout=30) == 4
+    assert process.args == [str(tmp_path / "3DBall.x86_64")]
