@@ -47,7 +47,7 @@ class Probe(Simulation):
     Observations, one per letter of `observations`:
     - "v": (4,) [row, tick of the episode, the held discrete actions as a base-10 number
       (branch 0 first), the sum of the held continuous actions];
-    - "i": a (4, 4, 3) image, every pixel (tick of the episode % 5) / 4;
+    - "i": an (image_size, image_size, 3) image, every pixel (tick of the episode % 5) / 4;
     - "w": (2,) [row, -row];
     - "b": a (3, 2) entity buffer of zeros.
     Actions: action_spec. For discrete actions, action 1 of every branch is masked on odd
@@ -68,17 +68,19 @@ class Probe(Simulation):
         episode_length: int = 4,
         max_step: int = 0,
         second: str | None = None,
+        image_size: int = 4,
     ) -> None:
         super().__init__(seed, num_areas)
         makers = {
             "v": lambda: vector_observation(4, "Vector"),
-            "i": lambda: image_observation(4, 4, 3, "Camera"),
+            "i": lambda: image_observation(image_size, image_size, 3, "Camera"),
             "w": lambda: vector_observation(2, "Wide"),
             "b": lambda: entity_buffer(3, 2, "Buffer"),
         }
         self.kinds = observations
         spec = BehaviorSpec([makers[k]() for k in observations], action_spec)
         self.episode_length = episode_length
+        self.image_size = image_size
         self.counts = {PROBE: agents_per_area * num_areas}
         self.behaviors = [BehaviorDef("Probe", spec, self.counts[PROBE], max_step=max_step)]
         if second is not None:
@@ -117,7 +119,8 @@ class Probe(Simulation):
                 obs.append(np.stack([rows, ticks, code, summed], axis=1).astype(np.float32))
             elif kind == "i":
                 level = (ticks % 5) / 4
-                obs.append(np.broadcast_to(level[:, None, None, None], (len(rows), 4, 4, 3)))
+                size = self.image_size
+                obs.append(np.broadcast_to(level[:, None, None, None], (len(rows), size, size, 3)))
             elif kind == "w":
                 obs.append(np.stack([rows, -rows], axis=1).astype(np.float32))
             else:

@@ -81,11 +81,12 @@ def test_images_as_float_or_uint8():
     raw.reset()
     image = raw.get_steps("VisualHallway?team=0")[0].obs[0][0]
     raw.close()
+    # The default generation (3.x) sends (channels, height, width).
     with UnityToGymWrapper(sim_env("VisualHallway", seed=2)) as env:
-        assert env.observation_space == spaces.Box(0, 1, (12, 36, 4), np.float32)
+        assert env.observation_space == spaces.Box(0, 1, (4, 12, 36), np.float32)
         np.testing.assert_array_equal(env.reset(), image)
     with UnityToGymWrapper(sim_env("VisualHallway", seed=2), uint8_visual=True) as env:
-        assert env.observation_space == spaces.Box(0, 255, (12, 36, 4), np.uint8)
+        assert env.observation_space == spaces.Box(0, 255, (4, 12, 36), np.uint8)
         obs = env.reset()
         assert obs.dtype == np.uint8
         # PNG levels come back exactly: k / 255 -> k.
@@ -102,20 +103,20 @@ def test_multiple_observations():
     with UnityToGymWrapper(make(), allow_multiple_obs=True) as env:
         assert env.observation_space == spaces.Tuple(
             (
-                spaces.Box(0, 1, (4, 4, 3), np.float32),
+                spaces.Box(0, 1, (3, 4, 4), np.float32),
                 spaces.Box(-np.inf, np.inf, (6,), np.float32),
             )
         )
         image, vector = env.reset()
-        assert image.shape == (4, 4, 3) and vector.tolist() == [0, 0, 0, 0, 0, 0]
+        assert image.shape == (3, 4, 4) and vector.tolist() == [0, 0, 0, 0, 0, 0]
         obs, *_ = env.step(2)
         assert obs[1].tolist() == [0, 1, 2, 0, 0, 0]
         assert obs[0].flat[0] == 0.25
         assert env.reset() in env.observation_space
     # Without allow_multiple_obs: the first image only.
     with UnityToGymWrapper(make()) as env:
-        assert env.observation_space == spaces.Box(0, 1, (4, 4, 3), np.float32)
-        assert env.reset().shape == (4, 4, 3)
+        assert env.observation_space == spaces.Box(0, 1, (3, 4, 4), np.float32)
+        assert env.reset().shape == (3, 4, 4)
     with UnityToGymWrapper(probe_env(observations="vw")) as env:
         assert env.observation_space.shape == (6,)
 

@@ -44,7 +44,7 @@ def test_basic_passes_the_env_checker():
 
 def test_visual_hallway_passes_the_env_checker_with_rendering():
     env = gymnasium.make("mlagents/VisualHallway-v0", uint8_visual=True)
-    assert env.observation_space == spaces.Box(0, 255, (12, 36, 4), np.uint8)
+    assert env.observation_space == spaces.Box(0, 255, (4, 12, 36), np.uint8)
     assert env.metadata["render_modes"] == ["rgb_array"]
     check_env(env.unwrapped)
     env.close()
@@ -81,7 +81,7 @@ def test_visual_hallway_passes_the_env_checker_with_rendering():
             spaces.Dict(
                 {
                     "Vector": spaces.Box(-np.inf, np.inf, (4,), np.float32),
-                    "Camera": spaces.Box(0, 1, (4, 4, 3), np.float32),
+                    "Camera": spaces.Box(0, 1, (3, 4, 4), np.float32),
                 }
             ),
             spaces.MultiDiscrete([2, 3]),
@@ -176,9 +176,13 @@ def test_render():
     env = gymnasium.make("mlagents/VisualHallway-v0", render_mode="rgb_array")
     obs, _ = env.reset()
     frame = env.render()
+    # The observation is (channels, height, width) (the default generation, 3.x); the frame
+    # (height, width, 3).
+    assert obs.shape == (4, 12, 36)
     assert frame.shape == (12, 36, 3) and frame.dtype == np.uint8
     # Four stacked gray frames: the newest (last channel) as gray RGB.
-    np.testing.assert_array_equal(frame[:, :, 0], np.rint(obs[:, :, 3] * 255))
+    for color in range(3):
+        np.testing.assert_array_equal(frame[:, :, color], np.rint(obs[3] * 255))
     env.close()
     # No image to show: rendering is off rather than refused (SB3 asks every env for
     # rgb_array).

@@ -38,12 +38,12 @@ def test_images_and_several_observations():
     vec = UnityVecEnv(sim_env("GridWorld"), uint8_visual=True)
     assert vec.observation_space == spaces.Dict(
         {
-            "GridCamera": spaces.Box(0, 255, (42, 42, 3), np.uint8),
+            "GridCamera": spaces.Box(0, 255, (3, 42, 42), np.uint8),
             "GoalSignal": spaces.Box(-np.inf, np.inf, (2,), np.float32),
         }
     )
     obs = vec.reset()
-    assert obs["GridCamera"].shape == (9, 42, 42, 3) and obs["GridCamera"].dtype == np.uint8
+    assert obs["GridCamera"].shape == (9, 3, 42, 42) and obs["GridCamera"].dtype == np.uint8
     assert all(row in vec.observation_space for row in _rows(obs, 9))
     # Masks per slot, as MaskablePPO asks for them.
     decision, _ = vec.base_env.get_steps("GridWorld?team=0")

@@ -4,8 +4,10 @@ the batched arrays of the low-level API: observations, actions and action masks.
 Every wrapper of mlagents_envs.envs builds on these, so that a behavior has the same spaces
 through Gymnasium, PettingZoo and Stable-Baselines3:
 
-- an image (an observation of rank 3, height x width x channels) is Box(0, 1, float32), or
-  Box(0, 255, uint8) with uint8_visual; any other observation is Box(-inf, inf, float32);
+- an image (an observation of rank 3) is Box(0, 1, float32), or Box(0, 255, uint8) with
+  uint8_visual, in the layout the environment sends: (height, width, channels) from builds
+  of the Unity package 2.x, (channels, height, width) from 3.x; any other observation is
+  Box(-inf, inf, float32);
 - one discrete branch is Discrete(n); several are MultiDiscrete, or with flatten_branched
   one Discrete over every combination; continuous actions are Box(-1, 1, float32); both
   kinds together are Tuple((Box, MultiDiscrete)), in the order of ActionTuple.
@@ -21,6 +23,7 @@ import numpy as np
 from gymnasium import spaces
 
 from mlagents_envs.base_env import ActionSpec, ActionTuple, ObservationSpec
+from mlagents_envs.codec.generation import image_channels_first
 from mlagents_envs.envs.errors import UnityGymException
 
 #: An observation as the wrappers return it: one array, or arrays by observation name.
@@ -28,8 +31,14 @@ Observation = np.ndarray | dict[str, np.ndarray]
 
 
 def is_visual(spec: ObservationSpec) -> bool:
-    """True for an image: height x width x channels."""
+    """True for an image: an observation of rank 3, in either layout."""
     return len(spec.shape) == 3
+
+
+def image_to_hwc(image: np.ndarray, spec: ObservationSpec) -> np.ndarray:
+    """One image of `spec` as (height, width, channels), whichever layout it came in (for
+    showing it; observations stay as the environment sent them)."""
+    return np.moveaxis(image, 0, -1) if image_channels_first(spec) else image
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
@@ -40,7 +49,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def observation_space(spec: ObservationSpec, uint8_visual: bool = False) -> spaces.Box:
-    """The Box of one observation of one agent."""
+    """The Box of one observation of one agent, of the shape the environment declared."""
     if is_visual(spec):
         if uint8_visual:
             return spaces.Box(0, 255, shape=spec.shape, dtype=np.uint8)

@@ -42,7 +42,11 @@ class UnityVecEnv(VecEnv):
       behavior after reset (a behavior whose agents first ask later is not seen then).
     - uint8_visual, flatten_branched: as for UnityGymnasiumEnv (spaces are the same, with
       one row per agent). Continuous and discrete actions together are refused: SB3 has no
-      such action space.
+      such action space. For SB3's CnnPolicy and MultiInputPolicy pass uint8_visual=True:
+      SB3 only takes uint8 [0, 255] Boxes for images, and then handles either layout
+      (it transposes (height, width, channels) images of 2.x builds itself, and takes the
+      (channels, height, width) images of 3.x builds as they come). Float images pass only
+      with policy_kwargs={"normalize_images": False}, and only channels-first.
     - max_wait_steps: how many environment steps a step() may take to hear from every
       agent before it gives up.
 

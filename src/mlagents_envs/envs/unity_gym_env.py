@@ -200,7 +200,9 @@ class UnityToGymWrapper:
         return np.array(single_visual_obs, dtype=np.float32)
 
     def render(self, mode: str = "rgb_array") -> np.ndarray | None:
-        """The latest visual observation (no new frame is drawn); None without images."""
+        """The latest visual observation as the environment sent it (channels-first from
+        3.x builds, as ML-Agents' wrapper gives it; no new frame is drawn); None without
+        images."""
         return self.visual_obs
 
     def close(self) -> None:

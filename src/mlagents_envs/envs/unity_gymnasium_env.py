@@ -22,6 +22,7 @@ from mlagents_envs.envs.behavior_spaces import (
     ActionConverter,
     Observation,
     ObservationConverter,
+    image_to_hwc,
     is_visual,
     to_uint8,
 )
@@ -206,11 +207,13 @@ class UnityGymnasiumEnv(gymnasium.Env[Any, Any]):
 
     def render(self) -> np.ndarray | None:  # type: ignore[override]
         """With render_mode "rgb_array": the first image of the last observation as uint8
-        RGB (one channel repeated; for more than three, the last, where stacking sensors
-        put the newest frame). None otherwise."""
+        RGB, (height, width, 3) in either generation's layout (one channel repeated; for
+        more than three, the last, where stacking sensors put the newest frame). None
+        otherwise."""
         if self.render_mode != "rgb_array" or self._visual is None or not len(self._last):
             return None
-        image = to_uint8(self._last.obs[self._visual][0])
+        spec = self._spec.observation_specs[self._visual]
+        image = image_to_hwc(to_uint8(self._last.obs[self._visual][0]), spec)
         if image.shape[2] == 3:
             return image
         return np.repeat(image[:, :, -1:], 3, axis=2)
