@@ -4,7 +4,7 @@ agents that asked for a decision taking turns.
     from mlagents_envs.envs.unity_aec_env import UnityAECEnv
 
     env = UnityAECEnv(default_registry["StrikersVsGoalie"].make_in_process())
-    env.reset(seed=0)
+    env.reset()
     for agent in env.agent_iter():
         observation, reward, terminated, truncated, info = env.last()
         env.step(None if terminated or truncated else policy(observation))
