@@ -77,13 +77,14 @@ def handshake(communicator: RpcCommunicator) -> UnityOutputProto:
     )
 
 
-def test_package_version_flag() -> None:
+def test_package_version_flag(tmp_path: Path) -> None:
     assert parse_args([]).package_version == PACKAGE_VERSION_3X
     assert parse_args(["--package-version", "2.3.0-exp.3"]).package_version == "2.3.0-exp.3"
     with pytest.raises(SystemExit, match="Unity package version"):
         parse_args(["--package-version", "latest"])
     with pytest.raises(UnityEnvironmentException, match="not a Unity package version"):
-        build_executable("3DBall", "unused", package_version="three")
+        build_executable("3DBall", tmp_path / "unused", package_version="three")
+    assert not (tmp_path / "unused").exists()
 
 
 @pytest.mark.parametrize(
