@@ -44,14 +44,6 @@ def build_executable(
             "Executables of mlagents_sim are shell launchers, which Windows cannot run as "
             "builds; use the environment in-process (mlagents_sim.InProcessEnv) instead."
         )
-    try:
-        simulation_class(env)
-    except (ValueError, ImportError) as error:
-        raise UnityEnvironmentException(f"Cannot build {env!r}: {error}") from None
-    folder = Path(output_dir).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / executable_name(name or env.rpartition(":")[2] or env)
-    interpreter = python or sys.executable
     version = ""
     if package_version is not None:
         if package_major(package_version) is None:
@@ -60,6 +52,14 @@ def build_executable(
                 "one such as 2.2.1-exp.1 or 3.0.0."
             )
         version = f"--package-version {shlex.quote(package_version)} "
+    try:
+        simulation_class(env)
+    except (ValueError, ImportError) as error:
+        raise UnityEnvironmentException(f"Cannot build {env!r}: {error}") from None
+    folder = Path(output_dir).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / executable_name(name or env.rpartition(":")[2] or env)
+    interpreter = python or sys.executable
     text = (
         "#!/bin/sh\n"
         f"# The mlagents_sim environment {env}, launched like a Unity build.\n"

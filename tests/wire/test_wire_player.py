@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from devtools.envtest import free_port
+from mlagents_envs.codec.generation import PACKAGE_VERSION_2X, PACKAGE_VERSION_3X
 from mlagents_envs.communicator_objects.command_pb2 import QUIT, RESET
 from mlagents_envs.communicator_objects.unity_input_pb2 import UnityInputProto
+from mlagents_envs.communicator_objects.unity_output_pb2 import UnityOutputProto
 from mlagents_envs.communicator_objects.unity_rl_initialization_input_pb2 import (
     UnityRLInitializationInputProto,
 )
@@ -69,10 +71,41 @@ def test_unknown_environment_exits_with_a_message() -> None:
     assert process.returncode == 2 and "--env" in out
 
 
-def handshake(communicator: RpcCommunicator) -> None:
-    communicator.initialize(
+def handshake(communicator: RpcCommunicator) -> UnityOutputProto:
+    return communicator.initialize(
         UnityInputProto(rl_initialization_input=UnityRLInitializationInputProto(seed=1))
     )
+
+
+def test_package_version_flag(tmp_path: Path) -> None:
+    assert parse_args([]).package_version == PACKAGE_VERSION_3X
+    assert parse_args(["--package-version", "2.3.0-exp.3"]).package_version == "2.3.0-exp.3"
+    with pytest.raises(SystemExit, match="Unity package version"):
+        parse_args(["--package-version", "latest"])
+    with pytest.raises(UnityEnvironmentException, match="not a Unity package version"):
+        build_executable("3DBall", tmp_path / "unused", package_version="three")
+    assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "version"),
+    [((), PACKAGE_VERSION_3X), (("--package-version", PACKAGE_VERSION_2X), PACKAGE_VERSION_2X)],
+)
+def test_the_handshake_announces_the_unity_package(args: tuple[str, ...], version: str) -> None:
+    port = free_port()
+    communicator = RpcCommunicator(base_port=port, timeout_wait=30)
+    process = player("--env", "GridWorld", "--mlagents-port", str(port), *args)
+    try:
+        init = handshake(communicator).rl_initialization_output
+        assert (init.package_version, init.communication_version) == (version, "1.5.0")
+        out = communicator.exchange(UnityInputProto(rl_input=UnityRLInputProto(command=RESET)))
+        assert out is not None
+        camera = out.rl_output.agentInfos["GridWorld?team=0"].value[0].observations[0]
+        assert list(camera.shape) == ([3, 42, 42] if version == PACKAGE_VERSION_3X else [42, 42, 3])
+    finally:
+        communicator.close()
+        process.kill()
+        process.communicate()
 
 
 def test_quit_ends_the_process_cleanly() -> None:
