@@ -162,10 +162,11 @@ def test_teams_of_a_brain_with_different_specs_are_refused() -> None:
 
 @pytest.mark.parametrize("simulation", [TeamBasic, TwoTeamBasic])
 def test_one_trainer_takes_the_experience_of_every_team(
-    simulation: type[TeamBasic], tmp_path: Path
+    simulation: type[TeamBasic], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """With a time horizon of 1, every environment step after the first ends one
     experience per agent; the one trainer of Basic counts those of both teams."""
+    caplog.set_level(logging.WARNING)
     options = RunOptions.from_dict(
         {"behaviors": {"Basic": {"time_horizon": 1, "max_steps": 10**6, "summary_freq": 10**6}}}
     )
@@ -189,6 +190,17 @@ def test_one_trainer_takes_the_experience_of_every_team(
         controller.managers[b].stats_reporter is trainer.stats_reporter for b in behavior_ids
     )
     assert trainer.step == len(behavior_ids) * (steps - 1)
+    # Found in the file by brain name (no warning), and one team is no "several teams".
+    assert [r.getMessage() for r in caplog.records if "several teams" in r.getMessage()] == (
+        [
+            "Behavior Basic has several teams (Basic?team=0, Basic?team=1); PPO without "
+            "self-play trains them as one policy, not against each other. Enable self-play to "
+            "train adversarial games."
+        ]
+        if len(behavior_ids) > 1
+        else []
+    )
+    assert "not in the configuration" not in caplog.text
 
 
 def test_teams_sharing_a_reporter_take_each_environment_statistic_once() -> None:
