@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from mlagents_envs.base_env import ActionTuple
-from mlagents_sim.envs.basic import BASIC_BEHAVIOR, Basic
+from mlagents_sim.envs.basic import BASIC_ID, Basic
 from mlagents_sim.simulation import Simulation, Transition
 
 
@@ -22,28 +22,29 @@ class TeamBasic(Simulation):
 
     def __init__(self, seed: int = 0, num_areas: int = 1) -> None:
         super().__init__(seed, num_areas)
+        # Each team is a Basic of its own (which knows itself as BASIC_ID, team 0).
+        definitions = []
         self.teams: dict[str, Basic] = {}
         for team in self.TEAMS:
             inner = Basic(seed + team, num_areas)
             # One set of channels for the scene: parameters in, statistics out.
             inner.parameters, inner.stats = self.parameters, self.stats
-            self.teams[f"{BASIC_BEHAVIOR}?team={team}"] = inner
-        self.behaviors = [
-            dataclasses.replace(inner.behaviors[0], name=behavior_id)
-            for behavior_id, inner in self.teams.items()
-        ]
+            definition = dataclasses.replace(inner.behaviors[0], team_id=team)
+            definitions.append(definition)
+            self.teams[definition.behavior_id] = inner
+        self.behaviors = definitions
 
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
-        self.teams[behavior].reset_agents(BASIC_BEHAVIOR, rows)
+        self.teams[behavior].reset_agents(BASIC_ID, rows)
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         return {
-            behavior_id: inner.tick({BASIC_BEHAVIOR: actions[behavior_id]})[BASIC_BEHAVIOR]
+            behavior_id: inner.tick({BASIC_ID: actions[behavior_id]})[BASIC_ID]
             for behavior_id, inner in self.teams.items()
         }
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
-        return self.teams[behavior].observe(BASIC_BEHAVIOR, rows)
+        return self.teams[behavior].observe(BASIC_ID, rows)
 
 
 class TwoTeamBasic(TeamBasic):

@@ -11,6 +11,7 @@ from mlagents.trainers.policy.policy import Policy
 from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec, DecisionSteps
+from mlagents_envs.timers import timed
 
 
 def observation_tensors(observations: list[np.ndarray]) -> list[torch.Tensor]:
@@ -49,6 +50,7 @@ class TorchPolicy(Policy):
     def get_current_step(self) -> int:
         return self.step
 
+    @timed
     @torch.no_grad()
     def get_action(self, decision_requests: DecisionSteps, worker_id: int = 0) -> ActionInfo:
         n = len(decision_requests)
