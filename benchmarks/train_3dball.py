@@ -59,13 +59,16 @@ def train_ours(target: float, max_steps: int, in_process: bool) -> tuple[int | N
         env = entry.make(seed=0, base_port=free_port(), no_graphics=True, side_channels=[params])
     manager = SimpleEnvManager(env, params)
     manager.reset()
-    spec = manager.training_behaviors["3DBall"]
+    # The environment sends "3DBall?team=0": the trainer is keyed by the brain name.
+    ((behavior_id, spec),) = manager.training_behaviors.items()
     trainer = PPOTrainer("3DBall", spec, settings, seed=0)
-    agents = AgentManager(trainer.policy, "3DBall", trainer.stats_reporter, settings.time_horizon)
+    agents = AgentManager(
+        trainer.policy, behavior_id, trainer.stats_reporter, settings.time_horizon
+    )
     trainer.subscribe_trajectory_queue(agents.trajectory_queue)
     trainer.publish_policy_queue(agents.policy_queue)
-    manager.set_agent_manager("3DBall", agents)
-    manager.set_policy("3DBall", trainer.policy)
+    manager.set_agent_manager(behavior_id, agents)
+    manager.set_policy(behavior_id, trainer.policy)
     log = _RewardLog()
     StatsReporter.add_writer(log)
     start = time.perf_counter()

@@ -103,6 +103,11 @@ class AgentProcessor:
         self._episode_steps: defaultdict[str, int] = defaultdict(int)
         self._trajectory_queues: list[AgentManagerQueue[Trajectory]] = []
 
+    @property
+    def stats_reporter(self) -> StatsReporter:
+        """Where this behavior's statistics go (shared by the team ids of one brain)."""
+        return self._stats_reporter
+
     def publish_trajectory_queue(self, trajectory_queue: AgentManagerQueue[Trajectory]) -> None:
         self._trajectory_queues.append(trajectory_queue)
 

@@ -125,6 +125,9 @@ class EnvManager(ABC):
         """Hand experiences and environment statistics to the agent managers; returns the
         number of environment steps processed."""
         for step_info in new_step_infos:
+            # The team ids of one brain share a reporter: it takes the statistics of an
+            # environment step once, or summed statistics would count twice.
+            reporters_done: list[object] = []
             for name in step_info.name_behavior_ids:
                 manager = self.agent_managers.get(name)
                 if manager is None:
@@ -143,5 +146,9 @@ class EnvManager(ABC):
                     step_info.worker_id,
                     step_info.brain_name_to_action_info.get(name, ActionInfo.empty()),
                 )
-                manager.record_environment_stats(step_info.environment_stats, step_info.worker_id)
+                if not any(manager.stats_reporter is done for done in reporters_done):
+                    reporters_done.append(manager.stats_reporter)
+                    manager.record_environment_stats(
+                        step_info.environment_stats, step_info.worker_id
+                    )
         return len(new_step_infos)

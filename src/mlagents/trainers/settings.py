@@ -128,6 +128,20 @@ def _str(value: Any, path: str) -> str:
     return value
 
 
+def _brain_name(value: Any, path: str) -> str:
+    # Settings are keyed by the behavior name without Unity's "?team=N" suffix (the brain
+    # name) and apply to every team of it; ML-Agents would silently never match such a key.
+    name = _str(value, path)
+    if "?" in name:
+        brain = name.partition("?")[0]
+        raise TrainerConfigError(
+            path,
+            f"{name!r}: name the behavior without its team suffix, {brain!r}; its settings "
+            "apply to every team id of it",
+        )
+    return name
+
+
 def _choice(value: Any, choices: Sequence[str], path: str, kind: str = "") -> str:
     """value, one of choices; kind names the setting in _NOT_IMPLEMENTED."""
     name = _str(value, path)
@@ -418,7 +432,7 @@ class CompletionCriteriaSettings(_Section):
     """When a lesson is complete: training progress, or the mean episode reward, of a behavior
     passing threshold, after at least min_lesson_length episodes in the lesson."""
 
-    behavior: str
+    behavior: str = field(metadata=_via(_brain_name))
     measure: Literal["progress", "reward"] = "reward"
     min_lesson_length: int = field(default=0, metadata=_range(ge=0))
     signal_smoothing: bool = True
@@ -799,7 +813,9 @@ class TorchSettings(_Section):
 def _parse_behaviors(value: Any, path: str) -> dict[str, TrainerSettings]:
     mapping = _mapping(value, path, "a mapping of behavior names to trainer settings")
     return {
-        _str(name, path): TrainerSettings.from_dict(item, _join(path, name))
+        _brain_name(name, _join(path, str(name))): TrainerSettings.from_dict(
+            item, _join(path, name)
+        )
         for name, item in mapping.items()
     }
 
@@ -873,9 +889,10 @@ class RunOptions(_Section):
             )
 
     def settings_for(self, behavior_name: str) -> TrainerSettings:
-        """The settings of a behavior; one the configuration does not list gets
-        default_settings (or the defaults), as in ML-Agents."""
-        listed = self.behaviors.get(behavior_name)
+        """The settings of a behavior, by brain name or behavior id ("3DBall?team=1" gets
+        those of "3DBall"); one the configuration does not list gets default_settings (or
+        the defaults), as in ML-Agents."""
+        listed = self.behaviors.get(behavior_name.partition("?")[0])
         if listed is not None:
             return listed
         return self.default_settings or TrainerSettings()

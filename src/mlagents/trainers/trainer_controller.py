@@ -1,11 +1,16 @@
 """TrainerController: runs a whole training from RunOptions and an EnvManager.
 
-Each loop iteration steps the environments (`get_steps`), creates a PPOTrainer and an
-AgentManager for every behavior that has just appeared (before its first steps are
-processed, so that none of its experience is lost), hands the steps to the agent managers,
-advances every trainer, checkpoints at each checkpoint_interval, moves curricula on, and
-draws the progress line. Training ends when every trainer has reached its max_steps, or on
-Ctrl-C, which saves a checkpoint and a model first.
+Each loop iteration steps the environments (`get_steps`), creates an AgentManager for
+every behavior id that has just appeared, and a PPOTrainer for its brain name if it has
+none yet (before its first steps are processed, so that none of its experience is lost),
+hands the steps to the agent managers, advances every trainer, checkpoints at each
+checkpoint_interval, moves curricula on, and draws the progress line. Training ends when
+every trainer has reached its max_steps, or on Ctrl-C, which saves a checkpoint and a
+model first.
+
+Unity sends behavior ids, "<BehaviorName>?team=<TeamId>": trainers, settings, statistics,
+checkpoints and models are keyed by the brain name (the part before "?"), so that the
+teams of one behavior share its trainer; agent managers and policies by behavior id.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 import yaml
 
 from mlagents.trainers.agent_processor import AgentManager
+from mlagents.trainers.behavior_id_utils import BehaviorIdentifiers
 from mlagents.trainers.checkpoints import TrainingStatus, load_checkpoint, save_checkpoint
 from mlagents.trainers.env_manager import EnvManager
 from mlagents.trainers.ppo.trainer import PPOTrainer
@@ -86,6 +92,8 @@ class TrainerController:
         self.inference = checkpoint.inference
         self.resume = checkpoint.resume
         self.init_dir = checkpoint.maybe_init_path
+        # By brain name: trainers, reporters, checkpoints and step counts; by behavior
+        # id: agent managers.
         self.trainers: dict[str, PPOTrainer] = {}
         self.reporters: dict[str, _RewardRecordingReporter] = {}
         self.managers: dict[str, AgentManager] = {}
@@ -137,9 +145,9 @@ class TrainerController:
         """One iteration: step, create new trainers, process, advance, checkpoint."""
         with hierarchical_timer("env_step"):
             steps = self.env_manager.get_steps()
-        for name, spec in self.env_manager.training_behaviors.items():
-            if name not in self.trainers:
-                self._create_trainer(name, spec)
+        for behavior_id, spec in self.env_manager.training_behaviors.items():
+            if behavior_id not in self.managers:
+                self._create_trainer_and_manager(behavior_id, spec)
         self.env_manager.process_steps(steps)
         for name, trainer in self.trainers.items():
             if self.inference or not trainer.should_still_train():
@@ -168,7 +176,24 @@ class TrainerController:
                     if after // freq > before // freq:
                         trainer.stats_reporter.write_stats(after)
 
-    def _create_trainer(self, name: str, spec: Any) -> None:
+    def _create_trainer_and_manager(self, behavior_id: str, spec: Any) -> None:
+        """An agent manager for behavior_id, fed to the trainer of its brain name (created
+        on the brain's first behavior id)."""
+        behavior = BehaviorIdentifiers.from_name_behavior_id(behavior_id)
+        trainer = self.trainers.get(behavior.brain_name) or self._create_trainer(
+            behavior.brain_name, spec
+        )
+        policy = trainer.add_policy(behavior, spec)
+        manager = AgentManager(
+            policy, behavior_id, trainer.stats_reporter, trainer.settings.time_horizon
+        )
+        trainer.subscribe_trajectory_queue(manager.trajectory_queue)
+        trainer.publish_policy_queue(manager.policy_queue)
+        self.env_manager.set_agent_manager(behavior_id, manager)
+        self.env_manager.set_policy(behavior_id, policy)
+        self.managers[behavior_id] = manager
+
+    def _create_trainer(self, name: str, spec: Any) -> PPOTrainer:
         settings = self.options.settings_for(name)
         if name not in self.options.behaviors:
             logger.warning(
@@ -182,16 +207,10 @@ class TrainerController:
         if self.inference:
             # Inference acts as the exported model does by default: the most likely action.
             trainer.policy.deterministic = True
-        manager = AgentManager(trainer.policy, name, reporter, settings.time_horizon)
-        trainer.subscribe_trajectory_queue(manager.trajectory_queue)
-        trainer.publish_policy_queue(manager.policy_queue)
-        self.env_manager.set_agent_manager(name, manager)
-        self.env_manager.set_policy(name, trainer.policy)
         self.env_manager.on_training_started(name, settings)
         reporter.add_property("hyperparameters", yaml.safe_dump(settings.as_dict()))
         self.trainers[name] = trainer
         self.reporters[name] = reporter
-        self.managers[name] = manager
         self._inference_steps[name] = 0
         interval = settings.effective_checkpoint_interval
         self._next_checkpoint[name] = (trainer.step // interval + 1) * interval
@@ -200,6 +219,7 @@ class TrainerController:
             start = 0 if self.inference else trainer.step
             self.progress.add(name, start, total)
         logger.info("Created trainer for behavior %s (step %d).", name, trainer.step)
+        return trainer
 
     def _load(self, trainer: PPOTrainer, init_path: str | None) -> None:
         name = trainer.brain_name

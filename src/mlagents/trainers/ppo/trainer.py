@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from mlagents.trainers.agent_processor import AgentManagerQueue
+from mlagents.trainers.behavior_id_utils import BehaviorIdentifiers
 from mlagents.trainers.buffer import AgentBuffer
 from mlagents.trainers.policy.policy import Policy
 from mlagents.trainers.settings import RewardSignalSettings, TrainerSettings
@@ -22,12 +23,21 @@ from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.torch_policy import TorchPolicy, observation_tensors
 from mlagents.trainers.trajectory import Trajectory
 from mlagents_envs.base_env import BehaviorSpec
+from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_envs.timers import timed
 
 logger = logging.getLogger(__name__)
 
 # Where linear schedules end, as in ML-Agents.
 _FINAL = {"learning_rate": 1e-10, "beta": 1e-5, "epsilon": 0.1}
+
+
+def _same_network(a: BehaviorSpec, b: BehaviorSpec) -> bool:
+    """Whether one network serves both specs: same observation shapes, same actions."""
+    shapes = [spec.shape for spec in a.observation_specs]
+    return shapes == [spec.shape for spec in b.observation_specs] and (
+        a.action_spec == b.action_spec
+    )
 
 
 def discounted_gae(
@@ -45,7 +55,11 @@ def discounted_gae(
 
 
 class PPOTrainer:
-    """Trains the policy of one behavior with PPO, as its TrainerSettings say."""
+    """Trains the policy of one behavior (a brain name) with PPO, as its TrainerSettings say.
+
+    Every team id of the brain acts with the trainer's one policy (`add_policy`), and the
+    experience of all of them trains it; the trainer's step counts them all.
+    """
 
     def __init__(
         self,
@@ -59,6 +73,8 @@ class PPOTrainer:
         self.settings = settings
         self.hyperparameters = settings.hyperparameters
         self.policy = TorchPolicy(spec, settings.network_settings, seed)
+        #: The policy of each behavior id added (all the same object, self.policy).
+        self.policies: dict[str, TorchPolicy] = {}
         extrinsic = settings.reward_signals.get("extrinsic", RewardSignalSettings())
         self.gamma, self.strength = extrinsic.gamma, extrinsic.strength
         self.optimizer = torch.optim.Adam(
@@ -74,6 +90,33 @@ class PPOTrainer:
     @property
     def step(self) -> int:
         return self.policy.step
+
+    def add_policy(self, behavior: BehaviorIdentifiers, spec: BehaviorSpec) -> TorchPolicy:
+        """The policy the agents of behavior (a team id of this brain) act with.
+
+        Without self-play ML-Agents warns that a second team is not trained adversarially,
+        then gives it a policy of its own and trains only the newest one, on both teams'
+        experience: the earlier team keeps acting with its initial weights. Here every team
+        shares the one policy, which their experience trains, so all of them improve.
+        """
+        if self.policies and behavior.behavior_id not in self.policies:
+            if not _same_network(spec, self.policy.behavior_spec):
+                first = next(iter(self.policies))
+                raise UnityEnvironmentException(
+                    f"Behaviors {first!r} and {behavior.behavior_id!r} share the brain name "
+                    f"{self.brain_name!r}, so one trainer and one network, but their specs "
+                    f"differ ({self.policy.behavior_spec} and {spec}); give them different "
+                    "behavior names in the Behavior Parameters."
+                )
+            logger.warning(
+                "Behavior %s has several teams (%s); PPO without self-play trains them as "
+                "one policy, not against each other. Enable self-play to train adversarial "
+                "games.",
+                self.brain_name,
+                ", ".join([*self.policies, behavior.behavior_id]),
+            )
+        self.policies[behavior.behavior_id] = self.policy
+        return self.policy
 
     def subscribe_trajectory_queue(self, trajectory_queue: AgentManagerQueue[Trajectory]) -> None:
         self.trajectory_queues.append(trajectory_queue)
