@@ -10,6 +10,7 @@ import onnx
 import onnxruntime
 import pytest
 import torch
+from onnx import numpy_helper
 
 from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.model_serialization import export_policy_model
@@ -210,6 +211,10 @@ def test_one_network_exports_the_same_model_for_both_generations(
         feeds[package_version] = unity_feeds(batches[behavior][-1], spec, package_version)
     old, new = models[PACKAGE_VERSION_2X], models[PACKAGE_VERSION_3X]
     assert [str(i.type) for i in old.graph.input] == [str(i.type) for i in new.graph.input]
+    weights = [{t.name: numpy_helper.to_array(t) for t in m.graph.initializer} for m in (old, new)]
+    assert weights[0].keys() == weights[1].keys()
+    for name, value in weights[0].items():
+        np.testing.assert_array_equal(value, weights[1][name])
     # Unity fills the model's inputs with the same numbers from either build.
     for name, value in feeds[PACKAGE_VERSION_2X].items():
         np.testing.assert_array_equal(value, feeds[PACKAGE_VERSION_3X][name])
