@@ -454,6 +454,25 @@ class BehaviorSpec(NamedTuple):
     action_spec: ActionSpec
 
 
+class BehaviorMapping(Mapping[BehaviorName, BehaviorSpec]):
+    """A read-only view of the behavior specs known so far."""
+
+    def __init__(self, specs: dict[BehaviorName, BehaviorSpec]) -> None:
+        self._specs = specs
+
+    def __getitem__(self, behavior: BehaviorName) -> BehaviorSpec:
+        return self._specs[behavior]
+
+    def __iter__(self) -> Iterator[BehaviorName]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __repr__(self) -> str:
+        return f"BehaviorMapping({self._specs!r})"
+
+
 class BaseEnv(ABC):
     """A simulation with one or more behaviors, stepped in batches.
 

@@ -19,6 +19,7 @@ import mlagents_envs
 from mlagents_envs import env_utils
 from mlagents_envs.base_env import BehaviorName, DecisionSteps, TerminalSteps
 from mlagents_envs.codec import actions_to_proto, behavior_spec_from_proto, steps_from_proto
+from mlagents_envs.codec.generation import channels_first
 from mlagents_envs.communicator import Communicator, all_capabilities
 from mlagents_envs.communicator_objects.command_pb2 import RESET, STEP
 from mlagents_envs.communicator_objects.unity_input_pb2 import UnityInputProto
@@ -50,12 +51,18 @@ class UnityEnvironment(SteppedEnv):
       runs at the same time its own worker_id.
     - seed, num_areas: sent to the environment in the handshake.
     - no_graphics: adds -nographics -batchmode to the executable's arguments.
+    - no_graphics_monitor: the same for every worker but worker 0, so that one window
+      shows the training while the others run without graphics.
     - timeout_wait: seconds to wait for the environment to answer.
     - additional_args: more command-line arguments for the executable, passed last.
     - side_channels: the side channels to exchange messages on.
     - log_folder: the environment writes its log to <log_folder>/Player-<worker_id>.log.
     - bind_address: the address to listen on; the loopback address unless the environment
       runs on another host or container.
+
+    Image observations keep the layout the build sends: (height, width, channels) from
+    builds of the Unity package 2.x and older, (channels, height, width) from 3.0 on, as
+    the handshake's package version says.
 
     The connection is not authenticated: anything that can reach the port can act as the
     environment, which is why only the loopback address is served by default.
@@ -73,6 +80,7 @@ class UnityEnvironment(SteppedEnv):
         base_port: int | None = None,
         seed: int = 0,
         no_graphics: bool = False,
+        no_graphics_monitor: bool = False,
         timeout_wait: int = 60,
         additional_args: list[str] | None = None,
         side_channels: list[SideChannel] | None = None,
@@ -88,7 +96,8 @@ class UnityEnvironment(SteppedEnv):
         self._communicator: Communicator | None = None
         self._worker_id = worker_id
         self._timeout_wait = timeout_wait
-        self._no_graphics = no_graphics
+        self._no_graphics = no_graphics or (no_graphics_monitor and worker_id != 0)
+        self._channels_first = False
         self._additional_args = list(additional_args or [])
         self._log_folder = log_folder
         self._num_areas = num_areas
@@ -170,6 +179,7 @@ class UnityEnvironment(SteppedEnv):
         )
         # Builds without hybrid actions read the actions from the deprecated field.
         self._include_deprecated_actions = not init_output.capabilities.hybridActions
+        self._channels_first = channels_first(init_output.package_version)
         self._update_behavior_specs(output)
 
     @staticmethod
@@ -236,7 +246,7 @@ class UnityEnvironment(SteppedEnv):
                     "without its brain parameters, so their spec is unknown. The environment "
                     "does not follow the protocol: check its ML-Agents version."
                 )
-            new_steps[name] = steps_from_proto(infos.value, spec, name)
+            new_steps[name] = steps_from_proto(infos.value, spec, name, self._channels_first)
         self._update_state(new_steps)
         # Side channels last: their handlers may read the new steps.
         self._side_channel_manager.process_side_channel_message(rl_output.side_channel)
@@ -292,6 +302,8 @@ class UnityEnvironment(SteppedEnv):
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "no return code"
+    if not isinstance(code, int):  # a unit test's stand-in process (mock.patch)
+        return f"return code {code!r}"
     if code < 0:
         try:
             return f"return code {code} (signal {signal.Signals(-code).name})"

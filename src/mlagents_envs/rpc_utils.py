@@ -23,13 +23,20 @@ from mlagents_envs.codec.png import decode_pngs, split_pngs
 
 
 def process_pixels(
-    image_bytes: bytes, expected_channels: int, mappings: list[int] | None = None
+    image_bytes: bytes,
+    expected_channels: int,
+    mappings: list[int] | None = None,
+    channels_first: bool = False,
 ) -> np.ndarray:
     """One PNG-compressed observation (possibly several concatenated PNGs) as a float32
-    (height, width, channels) array in [0, 1].
+    array in [0, 1]: (height, width, channels), or (channels, height, width) as the
+    mlagents-envs 1.x client gives it when channels_first.
     """
-    raw = decode_pngs(image_bytes)
-    return select_channels(raw[None], expected_channels, mappings or [])[0]
+    raw = decode_pngs(image_bytes)[None]
+    if not channels_first:
+        return select_channels(raw, expected_channels, mappings or [])[0]
+    raw = raw.transpose(0, 3, 1, 2)
+    return select_channels(raw, expected_channels, mappings or [], axis=1)[0]
 
 
 __all__ = [

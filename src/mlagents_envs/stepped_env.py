@@ -8,37 +8,19 @@ build on `SteppedEnv`, so that a script behaves the same against either.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from mlagents_envs.base_env import (
     ActionTuple,
     AgentId,
     BaseEnv,
+    BehaviorMapping,
     BehaviorName,
     BehaviorSpec,
     DecisionSteps,
     TerminalSteps,
 )
 from mlagents_envs.exception import UnityActionException, UnityEnvironmentException
-
-
-class BehaviorMapping(Mapping[BehaviorName, BehaviorSpec]):
-    """A read-only view of the behavior specs known so far."""
-
-    def __init__(self, specs: dict[BehaviorName, BehaviorSpec]) -> None:
-        self._specs = specs
-
-    def __getitem__(self, behavior: BehaviorName) -> BehaviorSpec:
-        return self._specs[behavior]
-
-    def __iter__(self) -> Iterator[BehaviorName]:
-        return iter(self._specs)
-
-    def __len__(self) -> int:
-        return len(self._specs)
-
-    def __repr__(self) -> str:
-        return f"BehaviorMapping({self._specs!r})"
 
 
 class AgentNotAskingError(UnityActionException, IndexError):
@@ -66,6 +48,11 @@ class SteppedEnv(BaseEnv):
     @property
     def behavior_specs(self) -> BehaviorMapping:
         return self._specs_view
+
+    @property
+    def _loaded(self) -> bool:
+        """Whether the environment is open: ML-Agents' name, which its users' tests read."""
+        return not self._closed
 
     def set_actions(self, behavior_name: BehaviorName, action: ActionTuple) -> None:
         self._check_open("set_actions")
@@ -138,11 +125,16 @@ class SteppedEnv(BaseEnv):
     def _assert_behavior_exists(self, behavior_name: BehaviorName) -> None:
         if behavior_name not in self._env_specs:
             known = sorted(self._env_specs)
-            hint = (
-                "Call reset() first: behaviors are known once the environment sent them."
-                if self._is_first_message
-                else "Behavior names are case sensitive."
-            )
+            teams = [n for n in known if n.partition("?")[0] == behavior_name]
+            if self._is_first_message:
+                hint = "Call reset() first: behaviors are known once the environment sent them."
+            elif teams:
+                hint = (
+                    f"Unity names a behavior with its team id: use {teams[0]!r} "
+                    "(behavior name?team=team id)."
+                )
+            else:
+                hint = "Behavior names are case sensitive."
             raise UnityActionException(
                 f"The behavior {behavior_name!r} is not in the environment; the known "
                 f"behaviors are {known}. {hint}"

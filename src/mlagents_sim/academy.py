@@ -64,10 +64,11 @@ class Academy:
         self._agents: dict[str, _Agents] = {}
         next_id = 0
         for definition in sim.behaviors:
-            if definition.name in self._agents:
-                raise ValueError(f"Two behaviors are named {definition.name!r}.")
-            groups = sim.group_ids(definition.name)
-            self._agents[definition.name] = _Agents(definition, next_id, groups)
+            key = definition.behavior_id
+            if key in self._agents:
+                raise ValueError(f"Two behaviors are named {key!r}.")
+            groups = sim.group_ids(key)
+            self._agents[key] = _Agents(definition, next_id, groups)
             next_id += definition.n_agents
         if not next_id:
             raise ValueError(

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from mlagents_envs.codec.generation import package_major
 from mlagents_envs.env_utils import get_platform
 from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_sim.catalog import simulation_class
@@ -31,9 +32,12 @@ def build_executable(
     output_dir: str | os.PathLike[str],
     name: str | None = None,
     python: str | None = None,
+    package_version: str | None = None,
 ) -> Path:
     """Write an executable for env (a built-in name or "package.module:ClassName") into
-    output_dir and return its path. python is the interpreter it runs (this one by default).
+    output_dir and return its path. python is the interpreter it runs (this one by default);
+    package_version the Unity package whose builds it behaves like (the player's default,
+    the current generation, when None).
     """
     if get_platform() == "win32":
         raise UnityEnvironmentException(
@@ -48,11 +52,19 @@ def build_executable(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / executable_name(name or env.rpartition(":")[2] or env)
     interpreter = python or sys.executable
+    version = ""
+    if package_version is not None:
+        if package_major(package_version) is None:
+            raise UnityEnvironmentException(
+                f"package_version={package_version!r} is not a Unity package version; give "
+                "one such as 2.2.1-exp.1 or 3.0.0."
+            )
+        version = f"--package-version {shlex.quote(package_version)} "
     text = (
         "#!/bin/sh\n"
         f"# The mlagents_sim environment {env}, launched like a Unity build.\n"
         f"exec {shlex.quote(interpreter)} -m mlagents_sim.player --env {shlex.quote(env)} "
-        '"$@"\n'
+        f'{version}"$@"\n'
     )
     # Written aside and moved into place whole, so that another process launching the
     # same build never runs a half-written or not yet executable file.
@@ -69,8 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("env", help="a built-in environment, or package.module:ClassName")
     parser.add_argument("output_dir", help="the folder to write the executable into")
     parser.add_argument("--name", help="the file name of the build (default: the env name)")
+    parser.add_argument(
+        "--package-version",
+        help="the Unity package version the build behaves like (default: 3.0.0; 2.x versions "
+        "send images channels-last)",
+    )
     args = parser.parse_args(argv)
-    print(build_executable(args.env, args.output_dir, args.name))
+    print(
+        build_executable(args.env, args.output_dir, args.name, package_version=args.package_version)
+    )
     return 0
 
 

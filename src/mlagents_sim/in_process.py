@@ -6,6 +6,7 @@ actions, same validation, the same side channels), only without the gRPC round t
 
 from __future__ import annotations
 
+from mlagents_envs.codec.generation import PACKAGE_VERSION_3X
 from mlagents_envs.side_channel.side_channel import SideChannel
 from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_envs.stepped_env import SteppedEnv
@@ -16,11 +17,19 @@ from mlagents_sim.simulation import Simulation
 
 class InProcessEnv(SteppedEnv):
     """Runs sim in this process. side_channels are the Python end of the side channels,
-    as for UnityEnvironment; their messages travel as the same bytes."""
+    as for UnityEnvironment; their messages travel as the same bytes. package_version is
+    the Unity package whose builds it behaves like: 3.0 and later send images
+    (channels, height, width), older ones (height, width, channels)."""
 
-    def __init__(self, sim: Simulation, side_channels: list[SideChannel] | None = None) -> None:
+    def __init__(
+        self,
+        sim: Simulation,
+        side_channels: list[SideChannel] | None = None,
+        *,
+        package_version: str = PACKAGE_VERSION_3X,
+    ) -> None:
         super().__init__()
-        self._scene = Scene(sim)
+        self._scene = Scene(sim, package_version)
         self._side_channel_manager = SideChannelManager(side_channels)
         self._closed = False
 
@@ -51,10 +60,10 @@ class InProcessEnv(SteppedEnv):
         self._scene.receive(bytes(self._side_channel_manager.generate_side_channel_messages()))
 
     def _absorb(self, steps: dict[str, Steps]) -> None:
-        behaviors = self._scene.academy.behaviors
+        specs = self._scene.behavior_specs
         for name, (decision, terminal) in steps.items():
             # As on the wire: a behavior becomes known with its first agents.
             if name not in self._env_specs and (len(decision) or len(terminal)):
-                self._env_specs[name] = behaviors[name].spec
+                self._env_specs[name] = specs[name]
         self._update_state({name: s for name, s in steps.items() if name in self._env_specs})
         self._side_channel_manager.process_side_channel_message(self._scene.outgoing())

@@ -4,7 +4,9 @@
 
 It takes the arguments Unity builds take (`--mlagents-port N`, `-nographics`, `-batchmode`,
 `-logFile F`; any other Unity flag is accepted and ignored) plus `--env NAME`, where NAME is
-a built-in environment or "package.module:ClassName". Executables made by
+a built-in environment or "package.module:ClassName", and `--package-version VERSION`, the
+com.unity.ml-agents version whose builds it behaves like (3.0.0 by default: images
+channels-first; 2.x versions send them channels-last). Executables made by
 `mlagents_sim.build` call it, so UnityEnvironment(file_name=...) starts it as a build.
 """
 
@@ -16,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mlagents_envs.codec.generation import PACKAGE_VERSION_3X, package_major
 from mlagents_sim.catalog import simulation_class
 from mlagents_sim.remote import RemoteSession
 
@@ -33,6 +36,7 @@ class PlayerArgs:
     batch_mode: bool = False
     log_file: str | None = None
     connect_timeout: float = 30.0
+    package_version: str = PACKAGE_VERSION_3X
     ignored: list[str] = field(default_factory=list)
 
 
@@ -59,6 +63,14 @@ def parse_args(argv: Sequence[str]) -> PlayerArgs:
                 args.port = int(value(item))
             except ValueError:
                 raise SystemExit(f"{item} needs an integer, got {items[i + 1]!r}") from None
+            i += 1
+        elif key == "--package-version":
+            args.package_version = value(item)
+            if package_major(args.package_version) is None:
+                raise SystemExit(
+                    f"{item} needs a Unity package version such as 2.2.1-exp.1 or 3.0.0, got "
+                    f"{args.package_version!r}"
+                )
             i += 1
         elif key == "--connect-timeout":
             args.connect_timeout = float(value(item))
@@ -115,12 +127,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.ignored:
         logger.info("Ignoring arguments: %s", " ".join(args.ignored))
-    logger.info("Environment %s connecting to the trainer on port %d.", args.env, args.port)
+    logger.info(
+        "Environment %s (Unity package %s) connecting to the trainer on port %d.",
+        args.env,
+        args.package_version,
+        args.port,
+    )
     session = RemoteSession(
         port=args.port,
         name=args.env,
         factory=lambda seed, areas: cls(seed=seed, num_areas=areas),
         connect_timeout=args.connect_timeout,
+        package_version=args.package_version,
     )
     try:
         session.run()

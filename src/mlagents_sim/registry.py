@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlagents_envs.codec.generation import PACKAGE_VERSION_3X
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.registry.base_registry_entry import BaseRegistryEntry
 from mlagents_envs.registry.binary_utils import get_tmp_dir
@@ -37,8 +38,17 @@ class SimRegistryEntry(BaseRegistryEntry):
         # Written anew each time (a few bytes): what runs is what this process wrote.
         return build_executable(self.identifier, folder)
 
-    def make(self, **kwargs: Any) -> UnityEnvironment:
-        """Launch the environment; kwargs go to UnityEnvironment (all but file_name)."""
+    def make(self, package_version: str | None = None, **kwargs: Any) -> UnityEnvironment:
+        """Launch the environment; kwargs go to UnityEnvironment (all but file_name).
+
+        package_version is the Unity package whose builds it behaves like (by default the
+        current generation, 3.x).
+        """
+        if package_version is not None:
+            # An argument rather than a different launcher: one launcher serves every
+            # environment made at the same time, whatever their generation.
+            extra = ["--package-version", package_version]
+            kwargs["additional_args"] = extra + list(kwargs.get("additional_args") or [])
         return UnityEnvironment(file_name=str(self.executable()), **kwargs)
 
     def make_in_process(
@@ -46,12 +56,15 @@ class SimRegistryEntry(BaseRegistryEntry):
         seed: int = 0,
         num_areas: int = 1,
         side_channels: list[SideChannel] | None = None,
+        package_version: str = PACKAGE_VERSION_3X,
         **kwargs: Any,
     ) -> InProcessEnv:
         """The same environment in this process; kwargs go to the simulation (for example
-        agents_per_area), side_channels to InProcessEnv."""
+        agents_per_area), side_channels and package_version to InProcessEnv."""
         simulation = simulation_class(self.identifier)(seed=seed, num_areas=num_areas, **kwargs)
-        return InProcessEnv(simulation, side_channels=side_channels)
+        return InProcessEnv(
+            simulation, side_channels=side_channels, package_version=package_version
+        )
 
 
 def entries() -> list[BaseRegistryEntry]:

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import grpc
 
-import mlagents_envs
 from mlagents_envs.base_env import ActionTuple
 from mlagents_envs.codec import actions_from_proto, behavior_spec_to_proto
+from mlagents_envs.codec.generation import PACKAGE_VERSION_3X
 from mlagents_envs.codec.wire_steps import length_delimited, steps_to_bytes
 from mlagents_envs.communicator import all_capabilities
 from mlagents_envs.communicator_objects.command_pb2 import QUIT, RESET
@@ -49,7 +49,8 @@ class Disconnected(Exception):
 
 
 class RemoteSession:
-    """One connection to a trainer, from the handshake to QUIT."""
+    """One connection to a trainer, from the handshake to QUIT, as a build of the Unity
+    package package_version (which sets the generation: see mlagents_sim.scene)."""
 
     def __init__(
         self,
@@ -59,8 +60,10 @@ class RemoteSession:
         host: str = "localhost",
         connect_timeout: float = 30.0,
         communication_version: str = COMMUNICATION_VERSION,
+        package_version: str = PACKAGE_VERSION_3X,
     ) -> None:
         self.name = name
+        self.package_version = package_version
         self._factory = factory
         self._connect_timeout = connect_timeout
         self._version = communication_version
@@ -110,7 +113,7 @@ class RemoteSession:
                 rl_initialization_output=UnityRLInitializationOutputProto(
                     name=self.name,
                     communication_version=self._version,
-                    package_version=mlagents_envs.__version__,
+                    package_version=self.package_version,
                     capabilities=all_capabilities(),
                 )
             ),
@@ -123,7 +126,7 @@ class RemoteSession:
             init.seed,
             max(1, init.num_areas),
         )
-        self.scene = Scene(self._factory(init.seed, max(1, init.num_areas)))
+        self.scene = Scene(self._factory(init.seed, max(1, init.num_areas)), self.package_version)
         # The trainer keeps this call open until it has its first command.
         return self._call(UnityMessageProto(header=HeaderProto(status=_OK)))
 
@@ -145,7 +148,7 @@ class RemoteSession:
         assert self.scene is not None
         academy = self.scene.academy
         actions: dict[str, ActionTuple] = {}
-        for name, definition in academy.behaviors.items():
+        for name, spec in self.scene.behavior_specs.items():
             asked = academy.asked(name)
             if not asked:
                 continue
@@ -162,8 +165,8 @@ class RemoteSession:
                     len(protos),
                     asked,
                 )
-            action = definition.spec.action_spec.empty_action(asked)
-            given = actions_from_proto(protos[:asked], definition.spec.action_spec)
+            action = spec.action_spec.empty_action(asked)
+            given = actions_from_proto(protos[:asked], spec.action_spec)
             action.continuous[: given.n_agents] = given.continuous
             action.discrete[: given.n_agents] = given.discrete
             actions[name] = action
@@ -174,7 +177,8 @@ class RemoteSession:
         protobuf, then one chunk per behavior with its agents; protobuf merges
         concatenated messages, so the chunks land in the same map."""
         assert self.scene is not None
-        behaviors = self.scene.academy.behaviors
+        scene = self.scene
+        behaviors = scene.academy.behaviors
         message = UnityMessageProto(header=HeaderProto(status=_OK))
         rl_output = message.unity_output.rl_output
         rl_output.side_channel = self.scene.outgoing()
@@ -182,15 +186,14 @@ class RemoteSession:
         for name, (decision, terminal) in steps.items():
             if not len(decision) and not len(terminal):
                 continue
-            definition = behaviors[name]
-            agents = steps_to_bytes(
-                decision, terminal, definition.spec, definition.compressed or None
-            )
+            spec = scene.behavior_specs[name]
+            compressed = behaviors[name].compressed or None
+            agents = steps_to_bytes(decision, terminal, spec, compressed, scene.channels_first)
             entry = length_delimited(1, name.encode()) + length_delimited(2, agents)
             # UnityMessageProto.unity_output(2) > rl_output(1) > agentInfos(2) entry.
             chunks.append(length_delimited(2, length_delimited(1, length_delimited(2, entry))))
             if name not in self._specs_sent:
-                brain = behavior_spec_to_proto(name, definition.spec)
+                brain = behavior_spec_to_proto(name, spec)
                 message.unity_output.rl_initialization_output.brain_parameters.append(brain)
                 self._specs_sent.add(name)
         return message.SerializeToString() + b"".join(chunks)

@@ -2,14 +2,19 @@
 
 Both ways of running an environment go through a Scene (in-process as a BaseEnv, or as an
 executable over the wire), which is why both give the same steps for the same seed and
-actions.
+actions. The Scene also plays the Unity package generation it emulates: simulations draw
+images as (height, width, channels), and a 3.x-generation scene turns them, specs and
+data, to (channels, height, width) as builds of that generation send them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mlagents_envs.base_env import ActionTuple
+import numpy as np
+
+from mlagents_envs.base_env import ActionTuple, BehaviorSpec, DecisionSteps, TerminalSteps
+from mlagents_envs.codec.generation import PACKAGE_VERSION_3X, channels_first, to_channels_first
 from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_sim.academy import Academy, Steps
 from mlagents_sim.side_channels import (
@@ -21,9 +26,25 @@ from mlagents_sim.simulation import Simulation
 
 
 class Scene:
-    def __init__(self, sim: Simulation) -> None:
+    """sim as a build of the Unity package package_version would run it."""
+
+    def __init__(self, sim: Simulation, package_version: str = PACKAGE_VERSION_3X) -> None:
         self.sim = sim
         self.academy = Academy(sim)
+        self.package_version = package_version
+        self.channels_first = channels_first(package_version)
+        # Per behavior, the observations that are images (turned in a 3.x scene).
+        self._images = {
+            name: [k for k, s in enumerate(d.spec.observation_specs) if len(s.shape) == 3]
+            for name, d in self.academy.behaviors.items()
+        }
+        if not self.channels_first:
+            self._images = {name: [] for name in self._images}
+        #: The spec of every behavior as this generation declares it, by behavior id.
+        self.behavior_specs: dict[str, BehaviorSpec] = {
+            name: _turned_spec(d.spec, self._images[name])
+            for name, d in self.academy.behaviors.items()
+        }
         self.engine = sim.engine
         self._stats = StatsSender(sim.stats)
         self._channels = SideChannelManager(
@@ -46,10 +67,57 @@ class Scene:
         return bytes(self._channels.generate_side_channel_messages())
 
     def reset(self) -> dict[str, Steps]:
-        return self.academy.reset()
+        return self._turned(self.academy.reset())
 
     def step(self, actions: Mapping[str, ActionTuple]) -> dict[str, Steps]:
-        return self.academy.step(actions)
+        return self._turned(self.academy.step(actions))
+
+    def _turned(self, steps: dict[str, Steps]) -> dict[str, Steps]:
+        if not self.channels_first:
+            return steps
+        return {
+            name: _turned_steps(decision, terminal, self._images[name])
+            for name, (decision, terminal) in steps.items()
+        }
 
     def close(self) -> None:
         self.sim.close()
+
+
+def _turned_spec(spec: BehaviorSpec, images: list[int]) -> BehaviorSpec:
+    if not images:
+        return spec
+    observations = [
+        to_channels_first(s) if k in images else s for k, s in enumerate(spec.observation_specs)
+    ]
+    return spec._replace(observation_specs=observations)
+
+
+def _turned_steps(decision: DecisionSteps, terminal: TerminalSteps, images: list[int]) -> Steps:
+    if not images:
+        return decision, terminal
+
+    def turn(obs: list[np.ndarray]) -> list[np.ndarray]:
+        return [
+            np.ascontiguousarray(o.transpose(0, 3, 1, 2)) if k in images else o
+            for k, o in enumerate(obs)
+        ]
+
+    return (
+        DecisionSteps(
+            turn(decision.obs),
+            decision.reward,
+            decision.agent_id,
+            decision.action_mask,
+            decision.group_id,
+            decision.group_reward,
+        ),
+        TerminalSteps(
+            turn(terminal.obs),
+            terminal.reward,
+            terminal.interrupted,
+            terminal.agent_id,
+            terminal.group_id,
+            terminal.group_reward,
+        ),
+    )

@@ -24,10 +24,19 @@ from mlagents_sim.side_channels import (
 )
 
 
+def behavior_id(name: str, team_id: int = 0) -> str:
+    """The name a Unity build gives a behavior on the wire: its Behavior Parameters' name
+    and team id, as in "3DBall?team=0"."""
+    return f"{name}?team={team_id}"
+
+
 @dataclass(frozen=True)
 class BehaviorDef:
     """One behavior of a simulation and how its agents ask for decisions.
 
+    - name, team_id: the behavior name and the team of its agents. Unity sends them as one
+      string, `behavior_id` ("Name?team=N"), and so does every key of the Simulation API;
+      self-play scenes hold one name under two team ids.
     - n_agents: agents of this behavior in the whole scene (all areas included).
     - decision_period: an agent asks for a decision every decision_period ticks (at ticks
       where tick % decision_period == decision_offset) and repeats its last action between.
@@ -40,13 +49,23 @@ class BehaviorDef:
     name: str
     spec: BehaviorSpec
     n_agents: int
+    team_id: int = 0
     decision_period: int = 1
     decision_offset: int = 0
     max_step: int = 0
     reward_accumulates: bool = True
     compressed: tuple[bool, ...] = ()
 
+    @property
+    def behavior_id(self) -> str:
+        return behavior_id(self.name, self.team_id)
+
     def __post_init__(self) -> None:
+        if "?" in self.name or self.team_id < 0:
+            raise ValueError(
+                f"Behavior {self.name!r} (team {self.team_id}): the name must not hold '?' "
+                "(the team id is its own field) and the team id must be >= 0."
+            )
         if self.n_agents < 0 or self.decision_period < 1 or self.max_step < 0:
             raise ValueError(
                 f"Behavior {self.name!r}: n_agents={self.n_agents} must be >= 0, "
@@ -93,7 +112,8 @@ class Simulation(ABC):
     training analytics messages.
     """
 
-    #: The behaviors of the scene, in the order their agents are numbered.
+    #: The behaviors of the scene, in the order their agents are numbered. Every method
+    #: below names a behavior by its `BehaviorDef.behavior_id` ("Name?team=N").
     behaviors: Sequence[BehaviorDef]
 
     def __init__(self, seed: int = 0, num_areas: int = 1) -> None:

@@ -62,9 +62,23 @@ def entity_buffer(max_entities: int, features: int, name: str) -> ObservationSpe
     )
 
 
+def channels_last(images: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
+    """A batch of images of (height, width, channels) shape, given in either generation's
+    layout: as is, or moved from (channels, height, width); ValueError for any other."""
+    images = np.asarray(images)
+    height, width, channels = shape
+    if images.shape[1:] == shape:
+        return images
+    if images.shape[1:] == (channels, height, width):
+        return np.moveaxis(images, 1, -1)
+    raise ValueError(
+        f"Expected images of shape {shape} or {(channels, height, width)}, got {images.shape[1:]}."
+    )
+
+
 def check_behavior(simulation: Simulation, behavior: str) -> None:
     """KeyError unless behavior is one of the behaviors of simulation."""
-    names = [b.name for b in simulation.behaviors]
+    names = [b.behavior_id for b in simulation.behaviors]
     if behavior in names:
         return
     if len(names) == 1:

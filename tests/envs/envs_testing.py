@@ -37,6 +37,10 @@ def sim_factory(name: str, **kwargs: Any) -> Callable[[int], BaseEnv]:
 THREE_ACTIONS = ActionSpec.create_discrete((3,))
 
 
+#: The behaviors of Probe as Unity names them.
+PROBE, SECOND = "Probe?team=0", "Second?team=0"
+
+
 class Probe(Simulation):
     """Behavior "Probe": `agents_per_area` agents per area that show what they were given.
 
@@ -75,10 +79,10 @@ class Probe(Simulation):
         self.kinds = observations
         spec = BehaviorSpec([makers[k]() for k in observations], action_spec)
         self.episode_length = episode_length
-        self.counts = {"Probe": agents_per_area * num_areas}
-        self.behaviors = [BehaviorDef("Probe", spec, self.counts["Probe"], max_step=max_step)]
+        self.counts = {PROBE: agents_per_area * num_areas}
+        self.behaviors = [BehaviorDef("Probe", spec, self.counts[PROBE], max_step=max_step)]
         if second is not None:
-            self.counts["Second"] = 1
+            self.counts[SECOND] = 1
             late = second == "late"
             self.behaviors.append(
                 BehaviorDef(

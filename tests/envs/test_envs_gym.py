@@ -55,7 +55,7 @@ def test_steps_are_those_of_the_base_env():
     rng = np.random.default_rng(0)
     episodes = 0
     for _ in range(300):
-        decision, terminal = raw.get_steps("3DBall")
+        decision, terminal = raw.get_steps("3DBall?team=0")
         expected = terminal if len(terminal) else decision
         np.testing.assert_array_equal(obs, expected.obs[0][0])
         if len(terminal):
@@ -64,10 +64,10 @@ def test_steps_are_those_of_the_base_env():
             obs = wrapped.reset()
             continue
         action = rng.uniform(-1, 1, 2).astype(np.float32)
-        raw.set_actions("3DBall", ActionTuple(continuous=action[None]))
+        raw.set_actions("3DBall?team=0", ActionTuple(continuous=action[None]))
         raw.step()
         obs, reward, done, _ = wrapped.step(action)
-        decision, terminal = raw.get_steps("3DBall")
+        decision, terminal = raw.get_steps("3DBall?team=0")
         assert done == bool(len(terminal))
         assert reward == float((terminal if done else decision).reward[0])
     assert episodes >= 3
@@ -79,7 +79,7 @@ def test_images_as_float_or_uint8():
     raw = sim_env("VisualHallway", seed=2)
     raw.reset()  # the wrapper's reset() is the second
     raw.reset()
-    image = raw.get_steps("VisualHallway")[0].obs[0][0]
+    image = raw.get_steps("VisualHallway?team=0")[0].obs[0][0]
     raw.close()
     with UnityToGymWrapper(sim_env("VisualHallway", seed=2)) as env:
         assert env.observation_space == spaces.Box(0, 1, (12, 36, 4), np.float32)
@@ -159,7 +159,9 @@ def test_refuses_a_second_agent():
 
 def test_refuses_a_second_behavior():
     env = probe_env(second="early")
-    with pytest.raises(UnityGymException, match=r"one behavior .*\['Probe', 'Second'\]"):
+    with pytest.raises(
+        UnityGymException, match=r"one behavior .*\['Probe\?team=0', 'Second\?team=0'\]"
+    ):
         UnityToGymWrapper(env)
     env.close()
     # A behavior whose agents ask later appears at a step: refused there.

@@ -188,12 +188,14 @@ def test_render():
 
 
 def test_refuses_several_agents():
-    with pytest.raises(UnityGymException, match=r"3DBall has 12.*UnityVecEnv"):
+    with pytest.raises(UnityGymException, match=r"3DBall\?team=0 has 12.*UnityVecEnv"):
         gymnasium.make("mlagents/3DBall-v0")
 
 
 def test_refuses_several_behaviors():
-    with pytest.raises(UnityGymException, match=r"one behavior.*\['Probe', 'Second'\]"):
+    with pytest.raises(
+        UnityGymException, match=r"one behavior.*\['Probe\?team=0', 'Second\?team=0'\]"
+    ):
         UnityGymnasiumEnv(lambda seed: probe_env(seed, second="early"))
     env = UnityGymnasiumEnv(lambda seed: probe_env(seed, second="late"))
     env.reset()

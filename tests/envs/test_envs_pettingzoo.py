@@ -36,23 +36,29 @@ def test_a_behavior_that_asks_late_joins():
     """The goalie first asks at the second output: it joins then, with its own spaces."""
     env = UnityParallelEnv(sim_env("StrikersVsGoalie"))
     observations, infos = env.reset()
-    assert env.agents == ["Striker?agent_id=0", "Striker?agent_id=1"]
+    assert env.agents == ["Striker?team=0?agent_id=0", "Striker?team=0?agent_id=1"]
     assert set(observations) == set(infos) == set(env.agents)
-    striker = env.observation_space("Striker?agent_id=0")
-    assert striker is env.observation_space("Striker?agent_id=1")
+    striker = env.observation_space("Striker?team=0?agent_id=0")
+    assert striker is env.observation_space("Striker?team=0?agent_id=1")
     assert striker == spaces.Dict(
         {
             "observation": spaces.Box(-np.inf, np.inf, (8,), np.float32),
             "action_mask": spaces.Box(0, 1, (5,), np.int8),
         }
     )
-    assert env.action_space("Striker?agent_id=0") == spaces.Discrete(5)
+    assert env.action_space("Striker?team=0?agent_id=0") == spaces.Discrete(5)
     observations, *_ = env.step({agent: 0 for agent in env.agents})
-    assert env.agents == ["Striker?agent_id=0", "Striker?agent_id=1", "Goalie?agent_id=2"]
+    assert env.agents == [
+        "Striker?team=0?agent_id=0",
+        "Striker?team=0?agent_id=1",
+        "Goalie?team=0?agent_id=2",
+    ]
     assert env.possible_agents == env.agents
-    assert observations["Goalie?agent_id=2"]["observation"].shape == (7,)
-    assert env.action_space("Goalie?agent_id=2") == spaces.Discrete(3)
-    assert env.observation_spaces["Goalie?agent_id=2"] is env.observation_space("Goalie?agent_id=2")
+    assert observations["Goalie?team=0?agent_id=2"]["observation"].shape == (7,)
+    assert env.action_space("Goalie?team=0?agent_id=2") == spaces.Discrete(3)
+    assert env.observation_spaces["Goalie?team=0?agent_id=2"] is env.observation_space(
+        "Goalie?team=0?agent_id=2"
+    )
     env.close()
 
 
@@ -61,7 +67,7 @@ def test_rewards_match_the_base_env():
     and an agent that does not ask at a step gets its last observation and no reward."""
     striker = linear_policy(ActionSpec.create_discrete((5,)), 8, seed=1)
     goalie = linear_policy(ActionSpec.create_discrete((3,)), 7, seed=2)
-    policies = {"Striker": striker, "Goalie": goalie}
+    policies = {"Striker?team=0": striker, "Goalie?team=0": goalie}
 
     raw = sim_env("StrikersVsGoalie", seed=3)
     raw.reset()
@@ -96,7 +102,7 @@ def test_rewards_match_the_base_env():
         observations, rewards, terminations, truncations, infos = env.step(actions)
         for agent, reward in rewards.items():
             earned[agent] += reward
-        goalie = "Goalie?agent_id=2"
+        goalie = "Goalie?team=0?agent_id=2"
         if goalie in infos and not (terminations[goalie] or truncations[goalie]):
             requested.append(infos[goalie]["decision_requested"])
             if not infos[goalie]["decision_requested"]:
@@ -126,7 +132,7 @@ def test_groups_end_together():
         }
         observations, rewards, terminations, truncations, infos = env.step(actions)
         steps += 1
-        group_total += infos["PushBlock?agent_id=0"]["group_reward"]
+        group_total += infos["PushBlock?team=0?agent_id=0"]["group_reward"]
         assert all(reward == 0.0 for reward in rewards.values())  # PushBlock pays groups
         ended = {agent for agent in rewards if terminations[agent] or truncations[agent]}
         assert ended in (set(), set(rewards))
@@ -178,7 +184,7 @@ def test_late_agents_join():
     assert len(env.agents) == 10
     for _ in range(3):
         observations, *_ = env.step({a: env.action_space(a).sample() for a in env.agents})
-    assert "3DBall?agent_id=11" in env.agents and "3DBall?agent_id=11" in observations
+    assert "3DBall?team=0?agent_id=11" in env.agents and "3DBall?team=0?agent_id=11" in observations
     env.close()
 
 
@@ -200,7 +206,7 @@ def test_masks_in_the_observation():
         probe_env(agents_per_area=2, action_spec=ActionSpec.create_discrete((2, 3)))
     )
     observations, _ = env.reset()
-    agent = "Probe?agent_id=1"
+    agent = "Probe?team=0?agent_id=1"
     assert env.observation_space(agent)["action_mask"] == spaces.Tuple(
         (spaces.Box(0, 1, (2,), np.int8), spaces.Box(0, 1, (3,), np.int8))
     )
@@ -216,18 +222,20 @@ def test_refuses_bad_actions():
     env.reset()
     everyone = {agent: 0 for agent in env.agents}
     with pytest.raises(UnityGymException, match="not live agents"):
-        env.step({**everyone, "Goalie?agent_id=9": 0})
+        env.step({**everyone, "Goalie?team=0?agent_id=9": 0})
     with pytest.raises(
-        UnityGymException, match=r"No action was given for \['Striker\?agent_id=1'\]"
+        UnityGymException, match=r"No action was given for \['Striker\?team=0\?agent_id=1'\]"
     ):
-        env.step({"Striker?agent_id=0": 0})
-    with pytest.raises(UnityGymException, match=r"Striker\?agent_id=1 received the action 7"):
-        env.step({**everyone, "Striker?agent_id=1": 7})
+        env.step({"Striker?team=0?agent_id=0": 0})
+    with pytest.raises(
+        UnityGymException, match=r"Striker\?team=0\?agent_id=1 received the action 7"
+    ):
+        env.step({**everyone, "Striker?team=0?agent_id=1": 7})
     with pytest.raises(UnityGymException, match="no behavior seen so far"):
         env.observation_space("Keeper?agent_id=0")
     # Nothing was stepped: this is the first step, where the goalie joins.
     _, rewards, *_ = env.step(everyone)
-    assert set(rewards) == {*everyone, "Goalie?agent_id=2"}
+    assert set(rewards) == {*everyone, "Goalie?team=0?agent_id=2"}
     env.close()
 
 

@@ -46,7 +46,7 @@ def test_images_and_several_observations():
     assert obs["GridCamera"].shape == (9, 42, 42, 3) and obs["GridCamera"].dtype == np.uint8
     assert all(row in vec.observation_space for row in _rows(obs, 9))
     # Masks per slot, as MaskablePPO asks for them.
-    decision, _ = vec.base_env.get_steps("GridWorld")
+    decision, _ = vec.base_env.get_steps("GridWorld?team=0")
     np.testing.assert_array_equal(vec.action_masks(), ~decision.action_mask[0])
     assert len(vec.env_method("action_masks")) == 9
     vec.close()
@@ -68,14 +68,14 @@ def test_episodes_match_the_base_env():
     expected: dict[int, list[tuple[float, np.ndarray]]] = defaultdict(list)
     running: dict[int, float] = defaultdict(float)
     for _ in range(600):
-        decision, terminal = raw.get_steps("3DBall")
+        decision, terminal = raw.get_steps("3DBall?team=0")
         for row, agent in enumerate(terminal.agent_id.tolist()):
             total = running.pop(agent, 0.0) + float(terminal.reward[row])
             expected[agent].append((total, terminal.obs[0][row]))
         for row, agent in enumerate(decision.agent_id.tolist()):
             running[agent] += float(decision.reward[row])
         if len(decision):
-            raw.set_actions("3DBall", ActionTuple(continuous=policy(decision.obs[0])))
+            raw.set_actions("3DBall?team=0", ActionTuple(continuous=policy(decision.obs[0])))
         raw.step()
     assert sum(len(v) for v in expected.values()) > 20
 
@@ -154,12 +154,14 @@ def test_more_agents_than_slots_are_refused():
 
 def test_refuses_what_it_cannot_express():
     env = probe_env(second="early")
-    with pytest.raises(UnityGymException, match=r"\['Probe', 'Second'\]; pass behavior_name"):
+    with pytest.raises(
+        UnityGymException, match=r"\['Probe\?team=0', 'Second\?team=0'\]; pass behavior_name"
+    ):
         UnityVecEnv(env)
     env = sim_env("StrikersVsGoalie")
     with pytest.raises(UnityGymException, match="No behavior 'Keeper'"):
         UnityVecEnv(env, "Keeper")
-    strikers = UnityVecEnv(sim_env("StrikersVsGoalie"), "Striker")
+    strikers = UnityVecEnv(sim_env("StrikersVsGoalie"), "Striker?team=0")
     assert strikers.num_envs == 2
     strikers.close()
     with pytest.raises(UnityGymException, match="continuous and discrete actions together"):

@@ -30,7 +30,7 @@ def run_example(policy: str, steps: int) -> tuple[int, float]:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "behavior '3DBall': observations [(8,)], 2 continuous actions, 12 agents" in (
+    assert "behavior '3DBall?team=0': observations [(8,)], 2 continuous actions, 12 agents" in (
         result.stdout
     )
     assert f"done: {steps} steps" in result.stdout

@@ -24,13 +24,13 @@ def test_make_launches_an_executable_with_the_given_arguments() -> None:
     with default_registry["3DBall"].make(base_port=free_port(), seed=4, num_areas=3) as env:
         assert isinstance(env, UnityEnvironment)
         env.reset()
-        assert len(env.get_steps("3DBall")[0]) == 36
+        assert len(env.get_steps("3DBall?team=0")[0]) == 36
 
 
 def test_make_in_process_matches() -> None:
     with default_registry["3DBall"].make_in_process(seed=4) as env:  # type: ignore[attr-defined]
         env.reset()
-        assert len(env.get_steps("3DBall")[0]) == 12
+        assert len(env.get_steps("3DBall?team=0")[0]) == 12
 
 
 def test_command_line_lists_and_launches() -> None:

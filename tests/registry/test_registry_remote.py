@@ -51,7 +51,7 @@ def test_download_verify_cache_and_make(server: Server, capsys: pytest.CaptureFi
     with entry.make(base_port=free_port(), no_graphics=True, num_areas=2) as env:
         env.reset()
         # num_areas reached the UnityEnvironment constructor, and from it the environment.
-        assert len(env.get_steps("3DBall")[0]) == 24
+        assert len(env.get_steps("3DBall?team=0")[0]) == 24
     assert "Downloading 3DBall" in capsys.readouterr().err
     server.stop()
     # Cached: no server needed any more.

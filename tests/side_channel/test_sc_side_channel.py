@@ -25,8 +25,14 @@ class Recorder(SideChannel):
         self.received.append(msg.get_raw_bytes())
 
 
-def test_package_reexports_the_three_base_names():
-    assert package.__all__ == ["IncomingMessage", "OutgoingMessage", "SideChannel"]
+def test_package_reexports_what_ml_agents_does():
+    # The three base names, and the training analytics channel, as ML-Agents' package.
+    assert package.__all__ == [
+        "DefaultTrainingAnalyticsSideChannel",
+        "IncomingMessage",
+        "OutgoingMessage",
+        "SideChannel",
+    ]
     assert IncomingMessage is DirectIncoming
     assert OutgoingMessage is DirectOutgoing
     assert SideChannel is DirectSideChannel

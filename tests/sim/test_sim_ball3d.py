@@ -17,7 +17,8 @@ from mlagents_envs.side_channel.environment_parameters_channel import SamplerTyp
 from mlagents_sim.envs.ball3d import Ball3D, balance_heuristic
 from mlagents_sim.side_channels import Sampler
 
-NAME = "3DBall"
+ENV = "3DBall"
+NAME = "3DBall?team=0"
 # One 2-degree turn changes a rotation component by at most sin(1 degree).
 ONE_TURN = float(np.sin(np.radians(1.0)))
 
@@ -57,7 +58,7 @@ def first_drop(sim: Ball3D, rows: np.ndarray, policy, ticks: int) -> np.ndarray:
 def test_behavior_and_specs():
     sim = Ball3D()
     (behavior,) = sim.behaviors
-    assert behavior.name == NAME
+    assert behavior.behavior_id == NAME
     assert behavior.n_agents == 12
     assert behavior.decision_period == 5
     assert behavior.max_step == 5000

@@ -39,7 +39,7 @@ AVERAGE = StatsAggregationMethod.AVERAGE
 
 def basic_step(sim: Basic, actions: list[int]):
     discrete = np.asarray(actions, dtype=np.int32)[:, None]
-    return sim.tick({"Basic": ActionTuple(discrete=discrete)})["Basic"]
+    return sim.tick({"Basic?team=0": ActionTuple(discrete=discrete)})["Basic?team=0"]
 
 
 def hybrid_step(sim: Hybrid, moves: list[list[float]], boosts: list[int]):
@@ -47,12 +47,12 @@ def hybrid_step(sim: Hybrid, moves: list[list[float]], boosts: list[int]):
         continuous=np.asarray(moves, dtype=np.float32),
         discrete=np.asarray(boosts, dtype=np.int32)[:, None],
     )
-    return sim.tick({"Hybrid": action})["Hybrid"]
+    return sim.tick({"Hybrid?team=0": action})["Hybrid?team=0"]
 
 
 def started_hybrid(seed: int = 0, **kwargs: int) -> Hybrid:
     sim = Hybrid(seed=seed, **kwargs)
-    sim.reset_agents("Hybrid", np.arange(sim.n_agents))
+    sim.reset_agents("Hybrid?team=0", np.arange(sim.n_agents))
     return sim
 
 
@@ -72,7 +72,7 @@ def hybrid_policy(heuristic: Callable[[np.ndarray], ActionTuple]) -> Policy:
 def test_basic_specs():
     sim = Basic()
     (behavior,) = sim.behaviors
-    assert behavior.name == "Basic"
+    assert behavior.behavior_id == "Basic?team=0"
     assert behavior.n_agents == 1
     assert behavior.decision_period == 1
     assert behavior.max_step == 100
@@ -90,21 +90,21 @@ def test_basic_specs():
 
 def test_basic_observation_is_one_hot_of_the_position():
     sim = Basic(num_areas=4)
-    sim.reset_agents("Basic", np.arange(4))
+    sim.reset_agents("Basic?team=0", np.arange(4))
     np.testing.assert_array_equal(sim.position, 10)
     sim.position[:] = [0, 7, 13, 19]
-    (obs,) = sim.observe("Basic", np.array([3, 0, 2]))
+    (obs,) = sim.observe("Basic?team=0", np.array([3, 0, 2]))
     assert obs.dtype == np.float32 and obs.shape == (3, 20)
     expected = np.zeros((3, 20), dtype=np.float32)
     expected[[0, 1, 2], [19, 0, 13]] = 1.0
     np.testing.assert_array_equal(obs, expected)
-    (empty,) = sim.observe("Basic", np.zeros(0, dtype=np.int64))
+    (empty,) = sim.observe("Basic?team=0", np.zeros(0, dtype=np.int64))
     assert empty.shape == (0, 20) and empty.dtype == np.float32
 
 
 def test_basic_moves_in_ml_agents_order_and_stays_on_the_line():
     sim = Basic(num_areas=6)
-    sim.reset_agents("Basic", np.arange(6))
+    sim.reset_agents("Basic?team=0", np.arange(6))
     sim.position[:] = [10, 10, 10, 0, 19, 12]
     # stay, left, right, left at the left end, right at the right end, out of range
     transition = basic_step(sim, [0, 1, 2, 1, 2, 5])
@@ -118,7 +118,7 @@ def test_basic_moves_in_ml_agents_order_and_stays_on_the_line():
 
 def test_basic_goals_end_episodes_with_their_rewards_and_stats():
     sim = Basic(num_areas=5)
-    sim.reset_agents("Basic", np.arange(5))
+    sim.reset_agents("Basic?team=0", np.arange(5))
     sim.position[:] = [8, 16, 6, 18, 12]
     transition = basic_step(sim, [1, 2, 2, 1, 2])
     np.testing.assert_array_equal(sim.position, [7, 17, 7, 17, 13])
@@ -132,7 +132,7 @@ def test_basic_goals_end_episodes_with_their_rewards_and_stats():
         Stat("Basic/Goal", 1.0, AVERAGE),
     ]
     sim.stats.pending.clear()
-    sim.reset_agents("Basic", np.flatnonzero(transition.done))
+    sim.reset_agents("Basic?team=0", np.flatnonzero(transition.done))
     np.testing.assert_array_equal(sim.position, [10, 10, 10, 10, 13])
     # Staying on a goal takes it again.
     sim.position[4] = 7
@@ -142,21 +142,21 @@ def test_basic_goals_end_episodes_with_their_rewards_and_stats():
 def test_basic_start_position_parameter():
     sim = Basic(num_areas=4)
     sim.parameters.set("start_position", 3.4)
-    sim.reset_agents("Basic", np.arange(4))
+    sim.reset_agents("Basic?team=0", np.arange(4))
     np.testing.assert_array_equal(sim.position, 3)
     sim.parameters.set("start_position", 25.0)
-    sim.reset_agents("Basic", np.array([0]))
+    sim.reset_agents("Basic?team=0", np.array([0]))
     sim.parameters.set("start_position", float("nan"))
-    sim.reset_agents("Basic", np.array([1]))
+    sim.reset_agents("Basic?team=0", np.array([1]))
     np.testing.assert_array_equal(sim.position, [19, 10, 3, 3])
     # A sampler draws once per agent.
     sim.parameters.set("start_position", Sampler(SamplerTypes.UNIFORM, 1, [8.0, 16.0]))
-    sim.reset_agents("Basic", np.arange(4))
+    sim.reset_agents("Basic?team=0", np.arange(4))
     assert np.all((sim.position >= 8) & (sim.position <= 16))
     first = sim.position.copy()
     draws = [first]
     for _ in range(5):
-        sim.reset_agents("Basic", np.arange(4))
+        sim.reset_agents("Basic?team=0", np.arange(4))
         draws.append(sim.position.copy())
     assert len(np.unique(np.concatenate(draws))) > 3
 
@@ -172,9 +172,9 @@ def test_basic_episodes_are_interrupted_after_100_ticks():
     with InProcessEnv(Basic(), [StatsSideChannel()]) as env:
         env.reset()
         for step in range(1, 101):
-            env.set_actions("Basic", ActionTuple(discrete=np.zeros((1, 1), np.int32)))
+            env.set_actions("Basic?team=0", ActionTuple(discrete=np.zeros((1, 1), np.int32)))
             env.step()
-            decision, terminal = env.get_steps("Basic")
+            decision, terminal = env.get_steps("Basic?team=0")
             if step < 100:
                 assert len(terminal) == 0 and decision.reward[0] == np.float32(-0.01)
         assert terminal.interrupted.tolist() == [True]
@@ -186,7 +186,7 @@ def test_basic_episodes_are_interrupted_after_100_ticks():
 def test_basic_walking_right_beats_random_and_reports_its_goals():
     stats = StatsSideChannel()
     with InProcessEnv(Basic(num_areas=4), [stats]) as env:
-        scripted = episode_returns(env, 160, discrete_policy(basic_heuristic))["Basic"]
+        scripted = episode_returns(env, 160, discrete_policy(basic_heuristic))["Basic?team=0"]
     goals = stats.get_and_reset_stats()["Basic/Goal"]
     # Every agent reaches the large goal every 7 ticks.
     assert len(goals) == len(scripted) == 4 * (160 // 7)
@@ -194,7 +194,7 @@ def test_basic_walking_right_beats_random_and_reports_its_goals():
     np.testing.assert_allclose(scripted, 0.93, rtol=1e-5)
 
     with InProcessEnv(Basic(num_areas=4), [StatsSideChannel()]) as env:
-        random = episode_returns(env, 600, seed=2)["Basic"]
+        random = episode_returns(env, 600, seed=2)["Basic?team=0"]
     assert len(random) > 20
     assert np.mean(scripted) - np.mean(random) > 0.6
 
@@ -205,7 +205,7 @@ def test_basic_walking_right_beats_random_and_reports_its_goals():
 def test_hybrid_specs():
     sim = Hybrid()
     (behavior,) = sim.behaviors
-    assert behavior.name == "Hybrid"
+    assert behavior.behavior_id == "Hybrid?team=0"
     assert behavior.n_agents == 4
     assert behavior.decision_period == 1
     assert behavior.max_step == 200
@@ -225,7 +225,7 @@ def test_hybrid_specs():
 
 def test_hybrid_episodes_begin_apart_on_the_square():
     sim = started_hybrid(seed=3, num_areas=50)
-    (obs,) = sim.observe("Hybrid", np.arange(200))
+    (obs,) = sim.observe("Hybrid?team=0", np.arange(200))
     assert obs.dtype == np.float32 and obs.shape == (200, 4)
     assert np.all(np.abs(obs) <= 1.0)
     distance = np.hypot(obs[:, 2] - obs[:, 0], obs[:, 3] - obs[:, 1])
@@ -233,8 +233,8 @@ def test_hybrid_episodes_begin_apart_on_the_square():
     # Spread over the square, not bunched up.
     assert obs.min() < -0.9 and obs.max() > 0.9
     # Restarting some agents leaves the others alone.
-    sim.reset_agents("Hybrid", np.array([0, 5]))
-    (again,) = sim.observe("Hybrid", np.arange(200))
+    sim.reset_agents("Hybrid?team=0", np.array([0, 5]))
+    (again,) = sim.observe("Hybrid?team=0", np.arange(200))
     changed = np.any(again != obs, axis=1)
     assert np.flatnonzero(changed).tolist() == [0, 5]
 
@@ -242,11 +242,11 @@ def test_hybrid_episodes_begin_apart_on_the_square():
 def test_hybrid_observation_on_hand_set_state():
     sim = started_hybrid()
     place(sim, [0.1, -0.2, 0.3, -0.4], [0.5, 0.6, -0.7, 0.8], [1, -1, 0, 0.25], [0, 0, 1, -1])
-    (obs,) = sim.observe("Hybrid", np.array([2, 0]))
+    (obs,) = sim.observe("Hybrid?team=0", np.array([2, 0]))
     np.testing.assert_array_equal(
         obs, np.array([[0.3, -0.7, 0.0, 1.0], [0.1, 0.5, 1.0, 0.0]], dtype=np.float32)
     )
-    (empty,) = sim.observe("Hybrid", np.zeros(0, dtype=np.int64))
+    (empty,) = sim.observe("Hybrid?team=0", np.zeros(0, dtype=np.int64))
     assert empty.shape == (0, 4) and empty.dtype == np.float32
 
 
@@ -286,10 +286,10 @@ def test_hybrid_same_seed_same_run_other_seed_other_run():
         for _ in range(300):
             moves = rng.uniform(-1, 1, (8, 2))
             transition = hybrid_step(sim, moves.tolist(), rng.integers(0, 2, 8).tolist())
-            record += [sim.observe("Hybrid", np.arange(8))[0], transition.reward]
+            record += [sim.observe("Hybrid?team=0", np.arange(8))[0], transition.reward]
             record.append(transition.done)
             if transition.done.any():
-                sim.reset_agents("Hybrid", np.flatnonzero(transition.done))
+                sim.reset_agents("Hybrid?team=0", np.flatnonzero(transition.done))
         return record
 
     first = assert_seed_decides(run)
@@ -321,7 +321,7 @@ def test_hybrid_heuristic_beats_never_boosting_always_boosting_and_random():
         ("random", None, 800),
     ]:
         with InProcessEnv(Hybrid(seed=4, num_areas=3)) as env:
-            results[label] = episode_returns(env, steps, policy, seed=1)["Hybrid"]
+            results[label] = episode_returns(env, steps, policy, seed=1)["Hybrid?team=0"]
     scripted = np.mean(results["scripted"])
     assert len(results["scripted"]) > 200
     assert 0.9 < scripted < 0.95
@@ -350,17 +350,17 @@ def test_basic_statistics_cross_the_wire(executables: dict[str, Path]):
 def test_hybrid_action_spec_reaches_the_wire(executables: dict[str, Path]):
     with launch(executables["Hybrid"]) as env:
         env.reset()
-        spec = env.behavior_specs["Hybrid"]
+        spec = env.behavior_specs["Hybrid?team=0"]
         assert spec.action_spec.continuous_size == 2
         assert spec.action_spec.discrete_branches == (2,)
         assert [o.shape for o in spec.observation_specs] == [(4,)]
-        decision, _ = env.get_steps("Hybrid")
+        decision, _ = env.get_steps("Hybrid?team=0")
         assert len(decision) == 4
         action = hybrid_heuristic(decision.obs[0])
-        env.set_actions("Hybrid", action)
+        env.set_actions("Hybrid?team=0", action)
         env.step()
         # The boost reached the environment: each agent moved by the heuristic's reach.
-        moved = env.get_steps("Hybrid")[0].obs[0][:, :2] - decision.obs[0][:, :2]
+        moved = env.get_steps("Hybrid?team=0")[0].obs[0][:, :2] - decision.obs[0][:, :2]
         reach = 0.1 * np.where(action.discrete[:, 0] == 1, 2.0, 1.0)
         expected = (
             np.clip(decision.obs[0][:, :2] + reach[:, None] * action.continuous, -1.0, 1.0)

@@ -23,7 +23,8 @@ from mlagents_sim.envs.gridworld import GridWorld, walk_to_goal
 from mlagents_sim.in_process import InProcessEnv
 from mlagents_sim.side_channels import Sampler
 
-NAME = "GridWorld"
+ENV = "GridWorld"
+NAME = "GridWorld?team=0"
 NOOP, UP, DOWN, LEFT, RIGHT = range(5)
 GRAY, BLACK = np.float32(128) / np.float32(255), 0.0
 
@@ -57,7 +58,7 @@ def cell_pixels(image: np.ndarray, frame_row: int, frame_col: int) -> np.ndarray
 def test_behavior_and_specs():
     sim = GridWorld()
     (behavior,) = sim.behaviors
-    assert behavior.name == NAME
+    assert behavior.behavior_id == NAME
     assert behavior.n_agents == 9
     assert behavior.decision_period == 1
     assert behavior.max_step == 100

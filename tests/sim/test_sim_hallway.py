@@ -17,6 +17,7 @@ from mlagents_envs.base_env import (
     ObservationType,
 )
 from mlagents_envs.codec import steps_to_proto
+from mlagents_envs.codec.generation import PACKAGE_VERSION_2X, PACKAGE_VERSION_3X, channels_first
 from mlagents_envs.codec.observations import decode_observations
 from mlagents_envs.codec.png import PNG_SIGNATURE
 from mlagents_envs.communicator_objects.observation_pb2 import PNG
@@ -48,7 +49,8 @@ from mlagents_sim.in_process import InProcessEnv
 from mlagents_sim.scene import Scene
 from mlagents_sim.side_channels import Sampler
 
-NAME = "VisualHallway"
+ENV = "VisualHallway"
+NAME = "VisualHallway?team=0"
 STAY, LEFT, RIGHT = 0, 1, 2
 SHAPE = (12, 36, 4)
 
@@ -73,7 +75,7 @@ def levels(image: np.ndarray) -> np.ndarray:
 def test_behavior_and_specs():
     sim = VisualHallway()
     (behavior,) = sim.behaviors
-    assert behavior.name == NAME
+    assert behavior.behavior_id == NAME
     assert behavior.n_agents == 1
     assert behavior.decision_period == 1
     assert behavior.max_step == 60
@@ -192,7 +194,10 @@ def test_moves_stay_in_the_corridor_and_unknown_actions_stay():
 
 
 def test_staying_is_interrupted_at_max_step():
-    with InProcessEnv(VisualHallway(seed=2, num_areas=2)) as env:
+    # The 2.x generation: the images as the simulation draws them, (height, width, channels).
+    with InProcessEnv(
+        VisualHallway(seed=2, num_areas=2), package_version=PACKAGE_VERSION_2X
+    ) as env:
         env.reset()
         total = np.zeros(2)
         for tick in range(1, 61):
@@ -210,7 +215,7 @@ def test_staying_is_interrupted_at_max_step():
 
 
 def test_terminal_observation_shows_the_agent_on_its_goal():
-    with InProcessEnv(VisualHallway(seed=0)) as env:
+    with InProcessEnv(VisualHallway(seed=0), package_version=PACKAGE_VERSION_2X) as env:
         env.reset()
         for _ in range(4):
             env.set_actions(NAME, ActionTuple(discrete=np.array([[LEFT]], np.int32)))
@@ -301,31 +306,34 @@ def test_without_the_cue_the_heuristic_can_only_guess():
     assert abs(np.mean(guessed)) < 0.3
 
 
-def test_four_channels_travel_as_two_pngs(executables: dict[str, Path]):
-    with launch(executables[NAME], seed=2) as env:
+@pytest.mark.parametrize("version", [PACKAGE_VERSION_2X, PACKAGE_VERSION_3X])
+def test_four_channels_travel_as_two_pngs(executables: dict[str, Path], version: str):
+    turned = channels_first(version)
+    shape = (SHAPE[2], SHAPE[0], SHAPE[1]) if turned else SHAPE
+    with launch(executables[ENV], seed=2, additional_args=["--package-version", version]) as env:
         env.reset()
         spec = env.behavior_specs[NAME]
-        assert spec.observation_specs[0].shape == SHAPE
+        assert spec.observation_specs[0].shape == shape
         decision, _ = env.get_steps(NAME)
-        assert decision.obs[0].shape == (1, *SHAPE) and decision.obs[0].dtype == np.float32
+        assert decision.obs[0].shape == (1, *shape) and decision.obs[0].dtype == np.float32
 
     sim = VisualHallway(seed=2, num_areas=2)
-    scene = Scene(sim)
+    scene = Scene(sim, version)
     decision, terminal = scene.reset()[NAME]
-    spec = sim.behaviors[0].spec
-    infos = steps_to_proto(decision, terminal, spec, compressed=(True,))
+    spec = scene.behavior_specs[NAME]
+    infos = steps_to_proto(decision, terminal, spec, compressed=(True,), channels_first=turned)
     assert len(infos) == 2
     for info in infos:
         (observation,) = info.observations
         assert observation.compression_type == PNG
-        assert list(observation.shape) == list(SHAPE)
+        assert list(observation.shape) == list(shape)
         assert observation.compressed_data.startswith(PNG_SIGNATURE)
         assert observation.compressed_data.count(PNG_SIGNATURE) == 2
         assert list(observation.compressed_channel_mapping) == [0, 1, 2, 3, -1, -1]
         assert not observation.float_data.data
     # What Python decodes is exactly what the simulation observed.
     decoded = decode_observations(
-        [info.observations[0] for info in infos], spec.observation_specs[0], [0, 1]
+        [info.observations[0] for info in infos], spec.observation_specs[0], [0, 1], turned
     )
     np.testing.assert_array_equal(decoded, decision.obs[0])
     assert decoded.dtype == np.float32

@@ -43,7 +43,8 @@ from mlagents_sim.envs.pushblock import (
 )
 from mlagents_sim.in_process import InProcessEnv
 
-NAME = "PushBlock"
+ENV = "PushBlock"
+NAME = "PushBlock?team=0"
 STAT = "PushBlock/Blocks delivered"
 PENALTY = np.float32(-1.0 / 500)
 
@@ -97,7 +98,7 @@ PARKED = [(7, 7), (6, 7), (5, 7)]
 def test_behavior_and_specs():
     sim = CooperativePushBlock(num_areas=2)
     (behavior,) = sim.behaviors
-    assert behavior.name == NAME
+    assert behavior.behavior_id == NAME
     assert behavior.n_agents == 6
     assert behavior.decision_period == 1
     assert behavior.max_step == 500
@@ -453,7 +454,7 @@ def planner_then_random(planned: int, seed: int) -> Policy:
 
 
 def test_executable_and_in_process_agree_as_groups_finish(executables: dict[str, Path]):
-    with launch(executables[NAME], seed=11, num_areas=2) as env:
+    with launch(executables[ENV], seed=11, num_areas=2) as env:
         over_wire = record_steps(env, 240, seed=5, policy=planner_then_random(80, seed=5))
     with InProcessEnv(CooperativePushBlock(seed=11, num_areas=2)) as env:
         in_process = record_steps(env, 240, seed=5, policy=planner_then_random(80, seed=5))

@@ -33,7 +33,8 @@ from mlagents_sim.envs.sorter import (
 )
 from mlagents_sim.in_process import InProcessEnv
 
-NAME = "Sorter"
+ENV = "Sorter"
+NAME = "Sorter?team=0"
 TICK = -1.0 / MAX_STEP
 VECTOR_SPEC = ObservationSpec(
     (3,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "VectorSensor"
@@ -84,7 +85,7 @@ def assert_padded(entities: np.ndarray, remaining: np.ndarray) -> None:
 def test_behavior_and_specs():
     sim = Sorter()
     (behavior,) = sim.behaviors
-    assert behavior.name == NAME
+    assert behavior.behavior_id == NAME
     assert behavior.n_agents == 8
     assert behavior.decision_period == 1
     assert behavior.max_step == 500

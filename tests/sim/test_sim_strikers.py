@@ -38,7 +38,7 @@ from mlagents_sim.envs.strikers import (
 from mlagents_sim.in_process import InProcessEnv
 from mlagents_sim.side_channels import Sampler
 
-STRIKER, GOALIE = "Striker", "Goalie"
+STRIKER, GOALIE = "Striker?team=0", "Goalie?team=0"
 #: Observations of the agents of a behavior to their discrete actions; None acts at random.
 Heuristic = Callable[[np.ndarray], np.ndarray] | None
 # Goalie actions.
@@ -91,7 +91,7 @@ def scene(sim: StrikersVsGoalie, area: int = 0) -> tuple:
 def test_behaviors_and_specs():
     sim = StrikersVsGoalie()
     striker, goalie = sim.behaviors
-    assert (striker.name, goalie.name) == (STRIKER, GOALIE)
+    assert (striker.behavior_id, goalie.behavior_id) == (STRIKER, GOALIE)
     assert (striker.n_agents, goalie.n_agents) == (2, 1)
     assert (striker.decision_period, striker.decision_offset) == (1, 0)
     assert (goalie.decision_period, goalie.decision_offset) == (2, 1)
@@ -345,7 +345,7 @@ def mean_episode_rewards(
     """Mean striker and goalie rewards per episode, and goals, in process."""
     rng = np.random.default_rng(0)
     heuristics = {STRIKER: strikers, GOALIE: goalie}
-    specs = {b.name: b.spec.action_spec for b in StrikersVsGoalie().behaviors}
+    specs = {b.behavior_id: b.spec.action_spec for b in StrikersVsGoalie().behaviors}
 
     def policy(behavior: str, decision: DecisionSteps) -> ActionTuple:
         heuristic = heuristics[behavior]

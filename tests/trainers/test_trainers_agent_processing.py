@@ -209,15 +209,17 @@ def test_trajectories_match_the_environment(name: str, steps: int, horizon: int,
     all_steps = [s for ts in trajectories.values() for t in ts for s in t.steps]
     if expect == "done":
         assert any(s.done and not s.interrupted for s in all_steps)
-        assert any(len(t.steps) == horizon and not t.done_reached for t in trajectories["Basic"])
+        assert any(
+            len(t.steps) == horizon and not t.done_reached for t in trajectories["Basic?team=0"]
+        )
     if expect == "interrupted":
         assert any(s.interrupted for s in all_steps)
-        assert all(t.steps[0].action_mask is not None for t in trajectories["GridWorld"])
+        assert all(t.steps[0].action_mask is not None for t in trajectories["GridWorld?team=0"])
     if expect == "group":
         assert {s.group_id for s in all_steps} == {1}
         assert sum(s.interrupted for s in all_steps) >= 3
     if expect == "two behaviors":
-        assert set(trajectories) == {"Striker", "Goalie"}
+        assert set(trajectories) == {"Striker?team=0", "Goalie?team=0"}
     # Same id done and asking again in one step happened and was handled.
     both = [
         events
@@ -229,10 +231,10 @@ def test_trajectories_match_the_environment(name: str, steps: int, horizon: int,
 
 def test_episode_statistics_are_recorded() -> None:
     _, trajectories, managers = run("Basic", 300, 1000)
-    reporter = managers["Basic"]._stats_reporter
+    reporter = managers["Basic?team=0"]._stats_reporter
     rewards = reporter.get_stats_summaries("Environment/Cumulative Reward")
     lengths = reporter.get_stats_summaries("Environment/Episode Length")
-    ended = [t for t in trajectories["Basic"] if t.done_reached]
+    ended = [t for t in trajectories["Basic?team=0"] if t.done_reached]
     assert rewards.num == len(ended) > 0
     assert rewards.full_dist == pytest.approx([sum(s.reward for s in t.steps) for t in ended])
     assert lengths.full_dist == [len(t.steps) for t in ended]
@@ -264,9 +266,9 @@ def test_environment_stats_arrive_with_their_aggregation() -> None:
     manager = SimpleEnvManager(env, params, stats)
     reporter = StatsReporter("Basic")
     agent_manager = AgentManager(None, "Basic", reporter)
-    manager.set_agent_manager("Basic", agent_manager)
+    manager.set_agent_manager("Basic?team=0", agent_manager)
     manager.reset()
-    manager.set_policy("Basic", RandomPolicy(env.behavior_specs["Basic"], seed=3))
+    manager.set_policy("Basic?team=0", RandomPolicy(env.behavior_specs["Basic?team=0"], seed=3))
     for _ in range(200):
         manager.process_steps(manager.get_steps())
     goals = reporter.get_stats_summaries("Basic/Goal")
@@ -280,16 +282,16 @@ def test_published_policies_are_installed_without_blocking() -> None:
     env = InProcessEnv(make_simulation("Basic"), side_channels=[params])
     manager = SimpleEnvManager(env, params)
     agent_manager = AgentManager(None, "Basic", StatsReporter("Basic"))
-    manager.set_agent_manager("Basic", agent_manager)
+    manager.set_agent_manager("Basic?team=0", agent_manager)
     manager.reset()
-    spec = env.behavior_specs["Basic"]
+    spec = env.behavior_specs["Basic?team=0"]
     first, second = RandomPolicy(spec, seed=1), RandomPolicy(spec, seed=2)
-    manager.set_policy("Basic", first)
+    manager.set_policy("Basic?team=0", first)
     manager.get_steps()
     agent_manager.policy_queue.put(first)
     agent_manager.policy_queue.put(second)
     manager.get_steps()
-    assert manager.policies["Basic"] is second and agent_manager.policy is second
+    assert manager.policies["Basic?team=0"] is second and agent_manager.policy is second
     manager.get_steps()  # an empty queue does not block
     manager.close()
 
@@ -302,13 +304,13 @@ def test_a_behavior_without_agent_manager_is_warned_once(caplog: pytest.LogCaptu
     with caplog.at_level("WARNING", logger="mlagents.trainers.env_manager"):
         for _ in range(5):
             assert manager.process_steps(manager.get_steps()) == 1
-    assert sum("'Basic' has no agent manager" in r.getMessage() for r in caplog.records) == 1
+    assert sum("'Basic?team=0' has no agent manager" in r.getMessage() for r in caplog.records) == 1
     manager.close()
 
 
 def test_reset_ends_episodes_without_emitting_them() -> None:
     _, _, managers = run("3DBall", 20, 1000)
-    manager = managers["3DBall"]
+    manager = managers["3DBall?team=0"]
     assert manager._experiences and any(manager._experiences.values())
     manager.end_episode()
     assert not manager._experiences and not manager._last_decision

@@ -31,6 +31,8 @@ from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
 from tests.trainers.onnx_testing import CONFIG, GENERATIONS
 
+BASIC = "Basic?team=0"
+
 
 def test_gae_matches_its_definition() -> None:
     rewards = np.array([1.0, 0.0, 2.0], np.float32)
@@ -135,9 +137,9 @@ def basic_manager(seed: int) -> SimpleEnvManager:
 
 def random_baseline(steps: int, seed: int) -> float:
     manager = basic_manager(seed)
-    agent_manager = AgentManager(None, "Basic", StatsReporter("random"))
-    manager.set_agent_manager("Basic", agent_manager)
-    manager.set_policy("Basic", RandomPolicy(manager.training_behaviors["Basic"], seed=seed))
+    agent_manager = AgentManager(None, BASIC, StatsReporter("random"))
+    manager.set_agent_manager(BASIC, agent_manager)
+    manager.set_policy(BASIC, RandomPolicy(manager.training_behaviors[BASIC], seed=seed))
     for _ in range(steps):
         manager.process_steps(manager.get_steps())
     manager.close()
@@ -149,13 +151,13 @@ def train(trainer_steps: int, seed: int) -> float:
     """Mean reward of the last 30 episodes of a Basic training run."""
     torch.set_num_threads(1)
     manager = basic_manager(seed)
-    spec = manager.training_behaviors["Basic"]
+    spec = manager.training_behaviors[BASIC]
     trainer = PPOTrainer("Basic", spec, basic_settings(), seed=seed)
-    agent_manager = AgentManager(trainer.policy, "Basic", trainer.stats_reporter, 3)
+    agent_manager = AgentManager(trainer.policy, BASIC, trainer.stats_reporter, 3)
     trainer.subscribe_trajectory_queue(agent_manager.trajectory_queue)
     trainer.publish_policy_queue(agent_manager.policy_queue)
-    manager.set_agent_manager("Basic", agent_manager)
-    manager.set_policy("Basic", trainer.policy)
+    manager.set_agent_manager(BASIC, agent_manager)
+    manager.set_policy(BASIC, trainer.policy)
     while trainer.step < trainer_steps:
         manager.process_steps(manager.get_steps())
         trainer.advance()

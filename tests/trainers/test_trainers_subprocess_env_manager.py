@@ -156,7 +156,7 @@ def ball_rows(steps: list[EnvironmentStep]) -> dict[int, list[np.ndarray]]:
     """Per worker, the observation rows of the 3DBall agents that asked, step by step."""
     rows: dict[int, list[np.ndarray]] = {0: [], 1: []}
     for step in steps:
-        decision, terminal = step.current_all_step_result["3DBall"]
+        decision, terminal = step.current_all_step_result["3DBall?team=0"]
         assert len(terminal) == 0, "a ball fell"
         rows[step.worker_id].append(decision.obs[0])
     return rows

@@ -20,7 +20,7 @@ from mlagents_sim.simulation import BehaviorDef
 def test_reset_asks_every_agent_with_zero_reward() -> None:
     with InProcessEnv(EchoSim()) as env:
         env.reset()
-        decision, terminal = env.get_steps("Echo")
+        decision, terminal = env.get_steps("Echo?team=0")
         assert decision.agent_id.tolist() == [0, 1, 2]
         assert decision.reward.tolist() == [0, 0, 0]
         assert len(terminal) == 0
@@ -32,11 +32,11 @@ def test_same_agent_ends_and_asks_again_in_one_step() -> None:
     with InProcessEnv(EchoSim()) as env:
         env.step()  # the first step resets
         env.step()
-        decision, terminal = env.get_steps("Echo")
+        decision, terminal = env.get_steps("Echo?team=0")
         assert decision.reward.tolist() == pytest.approx([1.0, 1.1, 1.2])
         assert len(terminal) == 0
         env.step()
-        decision, terminal = env.get_steps("Echo")
+        decision, terminal = env.get_steps("Echo?team=0")
         # Agent 0 lives 2 ticks: its terminal step shows tick 2, then it starts episode 2.
         assert terminal.agent_id.tolist() == [0]
         assert terminal.reward.tolist() == [1.0]
@@ -51,11 +51,11 @@ def test_actions_are_held_and_reach_agents_by_position() -> None:
     with InProcessEnv(EchoSim()) as env:
         env.reset()
         env.set_actions(
-            "Echo",
+            "Echo?team=0",
             ActionTuple(np.array([[0.25], [0.5], [0.75]], np.float32), np.array([[1], [2], [0]])),
         )
         env.step()
-        decision, _ = env.get_steps("Echo")
+        decision, _ = env.get_steps("Echo?team=0")
         assert decision.obs[0][:, 4].tolist() == [0.25, 0.5, 0.75]
         assert decision.obs[0][:, 5].tolist() == [1, 2, 0]
 
@@ -63,42 +63,44 @@ def test_actions_are_held_and_reach_agents_by_position() -> None:
 def test_set_action_for_agent_and_missing_actions_are_zeros() -> None:
     with InProcessEnv(EchoSim()) as env:
         env.reset()
-        env.set_action_for_agent("Echo", 2, ActionTuple(np.array([[0.5]]), np.array([[1]])))
+        env.set_action_for_agent("Echo?team=0", 2, ActionTuple(np.array([[0.5]]), np.array([[1]])))
         env.step()
-        decision, _ = env.get_steps("Echo")
+        decision, _ = env.get_steps("Echo?team=0")
         assert decision.obs[0][:, 4].tolist() == [0, 0, 0.5]
         assert decision.obs[0][:, 5].tolist() == [0, 0, 1]
         with pytest.raises(AgentNotAskingError, match="Agent 7") as info:
-            env.set_action_for_agent("Echo", 7, ActionTuple(np.zeros((1, 1)), np.zeros((1, 1))))
+            env.set_action_for_agent(
+                "Echo?team=0", 7, ActionTuple(np.zeros((1, 1)), np.zeros((1, 1)))
+            )
         assert isinstance(info.value, IndexError)
 
 
 def test_action_masks_come_from_the_simulation() -> None:
     with InProcessEnv(EchoSim()) as env:
         env.reset()
-        (mask,) = env.get_steps("Echo")[0].action_mask
+        (mask,) = env.get_steps("Echo?team=0")[0].action_mask
         assert mask.tolist() == [[False, False, False], [False, False, True], [False] * 3]
 
 
 def test_two_behaviors_at_their_own_rates_appear_as_they_ask() -> None:
     with InProcessEnv(TwoRateSim()) as env:
         env.reset()
-        assert list(env.behavior_specs) == ["Fast"]
-        with pytest.raises(UnityActionException, match="'Slow' is not in the environment"):
-            env.get_steps("Slow")
+        assert list(env.behavior_specs) == ["Fast?team=0"]
+        with pytest.raises(UnityActionException, match="'Slow\\?team=0' is not in the environment"):
+            env.get_steps("Slow?team=0")
         env.step()  # tick 1: Slow asks for the first time
-        assert sorted(env.behavior_specs) == ["Fast", "Slow"]
-        assert env.get_steps("Slow")[0].reward.tolist() == [0.5]
+        assert sorted(env.behavior_specs) == ["Fast?team=0", "Slow?team=0"]
+        assert env.get_steps("Slow?team=0")[0].reward.tolist() == [0.5]
         env.step()  # tick 2: Slow does not ask, and its steps are empty
-        assert len(env.get_steps("Slow")[0]) == 0
-        env.set_actions("Slow", ActionTuple(discrete=np.zeros((0, 1), np.int32)))
+        assert len(env.get_steps("Slow?team=0")[0]) == 0
+        env.set_actions("Slow?team=0", ActionTuple(discrete=np.zeros((0, 1), np.int32)))
         env.step()  # tick 3
         env.step()  # tick 4: Fast reaches max_step, Slow asks again
-        fast_d, fast_t = env.get_steps("Fast")
+        fast_d, fast_t = env.get_steps("Fast?team=0")
         assert fast_t.agent_id.tolist() == [0, 1]
         assert fast_t.interrupted.tolist() == [True, True]
         assert fast_d.agent_id.tolist() == [0, 1]
-        slow_d, _ = env.get_steps("Slow")
+        slow_d, _ = env.get_steps("Slow?team=0")
         assert slow_d.reward.tolist() == [1.5]  # ticks 2, 3 and 4 accumulated
         assert slow_d.obs[0][0, 0] == 4
 
@@ -108,12 +110,12 @@ def test_environment_parameters_reach_new_episodes() -> None:
     with InProcessEnv(EchoSim(), side_channels=[channel]) as env:
         channel.set_float_parameter("p", 2.5)
         env.reset()
-        assert env.get_steps("Echo")[0].obs[0][:, 3].tolist() == [2.5] * 3
+        assert env.get_steps("Echo?team=0")[0].obs[0][:, 3].tolist() == [2.5] * 3
         channel.set_uniform_sampler_parameters("p", 10.0, 20.0, seed=3)
         drawn = []
         for _ in range(8):
             env.step()
-            decision, terminal = env.get_steps("Echo")
+            decision, terminal = env.get_steps("Echo?team=0")
             restarted = [i for i in terminal.agent_id.tolist()]
             drawn += [decision[i].obs[0][3] for i in restarted]
         assert len(drawn) >= 4
@@ -125,18 +127,18 @@ def test_wrong_actions_are_refused_and_nothing_is_lost() -> None:
     with InProcessEnv(EchoSim()) as env:
         env.reset()
         good = ActionTuple(np.full((3, 1), 0.5, np.float32), np.ones((3, 1), np.int32))
-        env.set_actions("Echo", good)
+        env.set_actions("Echo?team=0", good)
         with pytest.raises(UnityActionException, match=r"shape \(3, 1\)"):
-            env.set_actions("Echo", ActionTuple(np.zeros((2, 1)), np.zeros((2, 1))))
+            env.set_actions("Echo?team=0", ActionTuple(np.zeros((2, 1)), np.zeros((2, 1))))
         with pytest.raises(UnityActionException, match="branch 0"):
-            env.set_actions("Echo", ActionTuple(np.zeros((3, 1)), np.full((3, 1), 3)))
+            env.set_actions("Echo?team=0", ActionTuple(np.zeros((3, 1)), np.full((3, 1), 3)))
         with pytest.raises(UnityActionException, match="ActionTuple"):
-            env.set_actions("Echo", np.zeros((3, 2)))  # type: ignore[arg-type]
+            env.set_actions("Echo?team=0", np.zeros((3, 2)))  # type: ignore[arg-type]
         with pytest.raises(UnityActionException, match="'echo' is not in"):
             env.set_actions("echo", good)
         env.step()
         # The actions set before the refused calls still went out.
-        assert env.get_steps("Echo")[0].obs[0][:, 4].tolist() == [0.5] * 3
+        assert env.get_steps("Echo?team=0")[0].obs[0][:, 4].tolist() == [0.5] * 3
 
 
 def test_calls_after_close_are_refused() -> None:
@@ -144,7 +146,7 @@ def test_calls_after_close_are_refused() -> None:
     env.reset()
     env.close()
     env.close()
-    for call in (env.step, env.reset, lambda: env.get_steps("Echo")):
+    for call in (env.step, env.reset, lambda: env.get_steps("Echo?team=0")):
         with pytest.raises(UnityEnvironmentException, match="closed"):
             call()
 
@@ -153,17 +155,17 @@ def test_academy_refuses_a_wrong_number_of_actions() -> None:
     academy = Academy(EchoSim())
     academy.reset()
     with pytest.raises(UnityActionException, match="3 asked"):
-        academy.step({"Echo": ActionTuple(np.zeros((2, 1)), np.zeros((2, 1)))})
+        academy.step({"Echo?team=0": ActionTuple(np.zeros((2, 1)), np.zeros((2, 1)))})
 
 
 def test_num_areas_multiplies_agents_and_ids_stay_fixed() -> None:
     with InProcessEnv(EchoSim(num_areas=4)) as env:
         env.reset()
-        ids = env.get_steps("Echo")[0].agent_id.tolist()
+        ids = env.get_steps("Echo?team=0")[0].agent_id.tolist()
         assert ids == list(range(12))
         for _ in range(10):
             env.step()
-            decision, terminal = env.get_steps("Echo")
+            decision, terminal = env.get_steps("Echo?team=0")
             assert decision.agent_id.tolist() == ids
             assert set(terminal.agent_id.tolist()) <= set(ids)
 

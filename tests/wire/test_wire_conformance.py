@@ -32,9 +32,9 @@ def test_executable(launch: Callable[..., UnityEnvironment], name: str) -> None:
 
 def test_the_suite_sees_ends_and_restarts_in_one_step() -> None:
     report = check_env(InProcessEnv(make_simulation("wire_sims:EchoSim")), steps=30)
-    assert report.terminals["Echo"] > 0 and report.both_in_one_step["Echo"] > 0
+    assert report.terminals["Echo?team=0"] > 0 and report.both_in_one_step["Echo?team=0"] > 0
     report = check_env(InProcessEnv(make_simulation("wire_sims:TwoRateSim")), steps=30)
-    assert report.interrupted["Fast"] > 0
+    assert report.interrupted["Fast?team=0"] > 0
 
 
 class DuplicateIds(InProcessEnv):

@@ -29,18 +29,18 @@ def test_constants_of_the_api() -> None:
 def test_3dball_specs_and_a_random_loop(launch: Launch) -> None:
     env = launch("3DBall", seed=3)
     env.reset()
-    assert list(env.behavior_specs) == ["3DBall"]
-    spec = env.behavior_specs["3DBall"]
+    assert list(env.behavior_specs) == ["3DBall?team=0"]
+    spec = env.behavior_specs["3DBall?team=0"]
     assert [o.shape for o in spec.observation_specs] == [(8,)]
     assert spec.action_spec.continuous_size == 2 and spec.action_spec.discrete_branches == ()
     rng = np.random.default_rng(0)
     ended = 0
     for _ in range(120):
-        decision, terminal = env.get_steps("3DBall")
+        decision, terminal = env.get_steps("3DBall?team=0")
         ended += len(terminal)
         assert decision.obs[0].dtype == np.float32
         assert len(set(decision.agent_id.tolist())) == len(decision)
-        env.set_actions("3DBall", spec.action_spec.random_action(len(decision), rng))
+        env.set_actions("3DBall?team=0", spec.action_spec.random_action(len(decision), rng))
         env.step()
     assert ended > 0  # random actions drop balls
 
@@ -58,7 +58,7 @@ def test_same_id_done_and_asking_again_over_the_wire(launch: Launch) -> None:
     env.step()
     env.step()
     env.step()
-    decision, terminal = env.get_steps("Echo")
+    decision, terminal = env.get_steps("Echo?team=0")
     assert terminal.agent_id.tolist() == [0]
     assert 0 in decision
     assert terminal[0].obs[0][1] == 2 and decision[0].obs[0][1] == 0
@@ -67,9 +67,9 @@ def test_same_id_done_and_asking_again_over_the_wire(launch: Launch) -> None:
 def test_set_action_for_agent_over_the_wire(launch: Launch) -> None:
     env = launch("Echo")
     env.reset()
-    env.set_action_for_agent("Echo", 1, ActionTuple(np.array([[0.75]]), np.array([[2]])))
+    env.set_action_for_agent("Echo?team=0", 1, ActionTuple(np.array([[0.75]]), np.array([[2]])))
     env.step()
-    obs = env.get_steps("Echo")[0].obs[0]
+    obs = env.get_steps("Echo?team=0")[0].obs[0]
     assert obs[:, 4].tolist() == [0, 0.75, 0]
     assert obs[:, 5].tolist() == [0, 2, 0]
 
@@ -77,20 +77,20 @@ def test_set_action_for_agent_over_the_wire(launch: Launch) -> None:
 def test_behaviors_appear_as_they_connect(launch: Launch) -> None:
     env = launch("TwoRate")
     env.reset()
-    assert list(env.behavior_specs) == ["Fast"]
+    assert list(env.behavior_specs) == ["Fast?team=0"]
     env.step()
-    assert sorted(env.behavior_specs) == ["Fast", "Slow"]
+    assert sorted(env.behavior_specs) == ["Fast?team=0", "Slow?team=0"]
     env.step()
-    assert len(env.get_steps("Slow")[0]) == 0
+    assert len(env.get_steps("Slow?team=0")[0]) == 0
 
 
 def test_bad_actions_and_unknown_behavior(launch: Launch) -> None:
     env = launch("Echo")
     env.reset()
     with pytest.raises(UnityActionException, match=r"continuous actions of shape \(3, 1\)"):
-        env.set_actions("Echo", ActionTuple(np.zeros((3, 2)), np.zeros((3, 1))))
+        env.set_actions("Echo?team=0", ActionTuple(np.zeros((3, 2)), np.zeros((3, 1))))
     with pytest.raises(UnityActionException, match="booleans"):
-        env.set_actions("Echo", ActionTuple(np.zeros((3, 1)), np.zeros((3, 1), dtype=bool)))
+        env.set_actions("Echo?team=0", ActionTuple(np.zeros((3, 1)), np.zeros((3, 1), dtype=bool)))
     with pytest.raises(UnityActionException, match="'Nope' is not in the environment"):
         env.get_steps("Nope")
     with pytest.raises(UnityActionException, match="'Nope'"):
@@ -104,12 +104,12 @@ def test_close_twice_then_calls_refused_then_reopen_on_the_same_port(launch: Lau
     env.reset()
     env.close()
     env.close()
-    for call in (env.step, env.reset, lambda: env.get_steps("Echo")):
+    for call in (env.step, env.reset, lambda: env.get_steps("Echo?team=0")):
         with pytest.raises(UnityEnvironmentException, match="closed"):
             call()
     with launch("Echo", base_port=port) as again:
         again.reset()
-        assert len(again.get_steps("Echo")[0]) == 3
+        assert len(again.get_steps("Echo?team=0")[0]) == 3
 
 
 def test_two_environments_side_by_side_on_two_worker_ids(launch: Launch) -> None:
@@ -121,8 +121,8 @@ def test_two_environments_side_by_side_on_two_worker_ids(launch: Launch) -> None
     for _ in range(5):
         first.step()
         second.step()
-    assert len(first.get_steps("3DBall")[0]) == 12
-    assert second.get_steps("Echo")[0].obs[0].shape == (3, 6)
+    assert len(first.get_steps("3DBall?team=0")[0]) == 12
+    assert second.get_steps("Echo?team=0")[0].obs[0].shape == (3, 6)
 
 
 def test_log_folder_gets_the_player_log(launch: Launch, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -163,7 +163,7 @@ def test_messages_above_four_megabytes(launch: Launch, builds, tmp_path) -> None
     with UnityEnvironment(str(exe), base_port=free_port(), no_graphics=True) as env:
         env.reset()
         env.step()
-        obs = env.get_steps("Big")[0].obs[0]
+        obs = env.get_steps("Big?team=0")[0].obs[0]
         assert obs.shape == (1, 1_500_000) and obs[0, -1] == 1.0
 
 

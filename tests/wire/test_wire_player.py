@@ -82,8 +82,8 @@ def test_quit_ends_the_process_cleanly() -> None:
     try:
         handshake(communicator)
         out = communicator.exchange(UnityInputProto(rl_input=UnityRLInputProto(command=RESET)))
-        assert out is not None and len(out.rl_output.agentInfos["3DBall"].value) == 12
-        assert out.rl_initialization_output.brain_parameters[0].brain_name == "3DBall"
+        assert out is not None and len(out.rl_output.agentInfos["3DBall?team=0"].value) == 12
+        assert out.rl_initialization_output.brain_parameters[0].brain_name == "3DBall?team=0"
 
         def exited() -> None:
             if process.poll() is not None:

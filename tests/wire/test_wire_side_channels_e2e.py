@@ -53,12 +53,12 @@ def test_environment_parameters_values_and_samplers(launch: Launch) -> None:
     env = launch("Echo", side_channels=[params])
     params.set_float_parameter("p", 2.5)
     env.reset()
-    assert env.get_steps("Echo")[0].obs[0][:, 3].tolist() == [2.5] * 3
+    assert env.get_steps("Echo?team=0")[0].obs[0][:, 3].tolist() == [2.5] * 3
     params.set_gaussian_sampler_parameters("p", 100.0, 1.0, seed=4)
     drawn = []
     for _ in range(10):
         env.step()
-        decision, terminal = env.get_steps("Echo")
+        decision, terminal = env.get_steps("Echo?team=0")
         drawn += [float(decision[i].obs[0][3]) for i in terminal.agent_id.tolist()]
     assert len(drawn) >= 5 and len(set(drawn)) == len(drawn)
     assert all(90 < v < 110 for v in drawn)
@@ -66,7 +66,7 @@ def test_environment_parameters_values_and_samplers(launch: Launch) -> None:
     drawn = []
     for _ in range(30):
         env.step()
-        decision, terminal = env.get_steps("Echo")
+        decision, terminal = env.get_steps("Echo?team=0")
         drawn += [float(decision[i].obs[0][3]) for i in terminal.agent_id.tolist()]
     assert all(1 <= v <= 2 or 5 <= v <= 6 for v in drawn)
     assert any(v < 3 for v in drawn) and any(v > 3 for v in drawn)
@@ -78,7 +78,7 @@ def test_sampler_draws_repeat_for_the_same_seed(launch: Launch) -> None:
         env = launch("Echo", side_channels=[params])
         params.set_uniform_sampler_parameters("p", 0.0, 1.0, seed=9)
         env.reset()
-        values = env.get_steps("Echo")[0].obs[0][:, 3].tolist()
+        values = env.get_steps("Echo?team=0")[0].obs[0][:, 3].tolist()
         env.close()
         return values
 

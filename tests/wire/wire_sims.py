@@ -55,7 +55,7 @@ class EchoSim(Simulation):
             self.p[r] = self.parameters.get("p", -1.0)
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
-        self.held = actions["Echo"]
+        self.held = actions["Echo?team=0"]
         self.ticks += 1
         rows = np.arange(self.n)
         done = self.ticks >= 2 + rows % 3
@@ -63,7 +63,7 @@ class EchoSim(Simulation):
         self.stats.add("Echo/ticks", float(self.ticks.sum()), StatsAggregationMethod.MOST_RECENT)
         self.stats.add("Echo/reward", float(reward.sum()), StatsAggregationMethod.SUM)
         self._echo_properties()
-        return {"Echo": Transition(reward=reward, done=done)}
+        return {"Echo?team=0": Transition(reward=reward, done=done)}
 
     def _echo_properties(self) -> None:
         props = self.float_properties
@@ -123,7 +123,7 @@ class TwoRateSim(Simulation):
 
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:
         # Slow never ends an episode, so its agents only restart when the scene resets.
-        if behavior == "Slow":
+        if behavior == "Slow?team=0":
             self.time = 0
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
@@ -131,7 +131,7 @@ class TwoRateSim(Simulation):
         self.held = {name: a.discrete[:, 0].copy() for name, a in actions.items()}
         out = {}
         for b in self.behaviors:
-            out[b.name] = Transition(
+            out[b.behavior_id] = Transition(
                 reward=np.full(b.n_agents, 0.5, np.float32), done=np.zeros(b.n_agents, bool)
             )
         return out
@@ -190,7 +190,7 @@ class BigSim(Simulation):
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         self.value += np.float32(1)
         n = self.behaviors[0].n_agents
-        return {"Big": Transition(np.zeros(n, np.float32), np.zeros(n, bool))}
+        return {"Big?team=0": Transition(np.zeros(n, np.float32), np.zeros(n, bool))}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
         return [np.full((len(rows), self.SIZE), self.value, np.float32)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import logging
 import os
 import shutil
@@ -21,6 +22,7 @@ from typing import Any
 
 from mlagents.trainers.progress import ProgressBar, ProgressLogHandler
 from mlagents.trainers.settings import RunOptions, TrainerConfigError, load_config
+from mlagents_envs import timers
 from mlagents_envs.base_env import BaseEnv
 from mlagents_envs.side_channel.engine_configuration_channel import EngineConfig
 from mlagents_envs.side_channel.side_channel import SideChannel
@@ -184,6 +186,7 @@ def run_training(options: RunOptions, progress: ProgressBar | None = None) -> No
     from mlagents.trainers.subprocess_env_manager import SubprocessEnvManager
     from mlagents.trainers.trainer_controller import TrainerController, random_seed
 
+    start_timers(torch.__version__)
     env = options.env_settings
     engine = options.engine_settings
     _check_env(env.env_path)
@@ -235,6 +238,33 @@ def run_training(options: RunOptions, progress: ProgressBar | None = None) -> No
         controller.start_learning()
     finally:
         StatsReporter.remove_writers()
+        write_timing_tree(options.checkpoint_settings.run_logs_dir)
+
+
+def start_timers(torch_version: str) -> None:
+    """Start the timer tree afresh for a run, with the versions ML-Agents records in it."""
+    import numpy
+
+    import mlagents.trainers
+    import mlagents_envs
+    from mlagents_envs.environment import UnityEnvironment
+
+    timers.reset_timers()
+    timers.add_metadata("mlagents_version", mlagents.trainers.__version__)
+    timers.add_metadata("mlagents_envs_version", mlagents_envs.__version__)
+    timers.add_metadata("communication_protocol_version", UnityEnvironment.API_VERSION)
+    timers.add_metadata("pytorch_version", torch_version)
+    timers.add_metadata("numpy_version", numpy.__version__)
+
+
+def write_timing_tree(output_dir: Path) -> None:
+    """Write the timer tree to output_dir/timers.json, as ML-Agents does at a run's end."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with (output_dir / "timers.json").open("w", encoding="utf-8") as out:
+            json.dump(timers.get_timer_tree(), out, indent=4)
+    except OSError as error:
+        logger.warning("Could not write the timers to %s: %s", output_dir, error)
 
 
 def _configure_logging(debug: bool, bar: ProgressBar) -> logging.Handler:

@@ -11,6 +11,7 @@ from mlagents.trainers.policy.policy import Policy
 from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic, observation_tensors
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec, DecisionSteps
+from mlagents_envs.timers import timed
 
 
 def mask_tensor(masks: list[np.ndarray] | None) -> torch.Tensor | None:
@@ -38,6 +39,7 @@ class TorchPolicy(Policy):
     def get_current_step(self) -> int:
         return self.step
 
+    @timed
     @torch.no_grad()
     def get_action(self, decision_requests: DecisionSteps, worker_id: int = 0) -> ActionInfo:
         n = len(decision_requests)

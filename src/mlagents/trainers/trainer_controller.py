@@ -34,6 +34,7 @@ from mlagents.trainers.settings import (
 )
 from mlagents.trainers.stats import StatsReporter
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
+from mlagents_envs.timers import hierarchical_timer, timed
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class TrainerController:
 
     # The loop.
 
+    @timed
     def start_learning(self) -> None:
         """Train until every trainer is done or Ctrl-C; then save and close."""
         try:
@@ -130,9 +132,11 @@ class TrainerController:
             )
         return not any(trainer.should_still_train() for trainer in self.trainers.values())
 
+    @timed
     def advance(self) -> None:
         """One iteration: step, create new trainers, process, advance, checkpoint."""
-        steps = self.env_manager.get_steps()
+        with hierarchical_timer("env_step"):
+            steps = self.env_manager.get_steps()
         for name, spec in self.env_manager.training_behaviors.items():
             if name not in self.trainers:
                 self._create_trainer(name, spec)
@@ -141,7 +145,8 @@ class TrainerController:
             if self.inference or not trainer.should_still_train():
                 self._drain(name)
                 continue
-            trainer.advance()
+            with hierarchical_timer("trainer_advance"):
+                trainer.advance()
             if trainer.step >= self._next_checkpoint[name]:
                 self._save(trainer)
                 interval = trainer.settings.effective_checkpoint_interval

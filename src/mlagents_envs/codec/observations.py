@@ -15,24 +15,29 @@ from mlagents_envs.communicator_objects.observation_pb2 import (
     PNG,
     ObservationProto,
 )
-from mlagents_envs.exception import UnityObservationException
+from mlagents_envs.exception import UnityNonFiniteValueException, UnityObservationException
 
 
 def decode_observations(
-    protos: Sequence[ObservationProto], spec: ObservationSpec, agent_ids: Sequence[int]
+    protos: Sequence[ObservationProto],
+    spec: ObservationSpec,
+    agent_ids: Sequence[int],
+    channels_first: bool = False,
 ) -> np.ndarray:
     """The observation of every agent as one float32 array (n_agents, *spec.shape).
 
     protos[i] is the observation of agent agent_ids[i]; the ids only serve error messages.
+    channels_first says how PNG images are laid out: (channels, height, width) as builds of
+    the Unity package 3.x send them, or (height, width, channels) as older builds do.
     """
     if not protos:
         return np.zeros((0, *spec.shape), dtype=np.float32)
     batch = _packed_floats(protos, spec)
     if batch is None:
-        batch = _decode_general(protos, spec, agent_ids)
+        batch = _decode_general(protos, spec, agent_ids, channels_first)
     if batch.dtype == np.float32 and not np.isfinite(batch).all():
         rows = np.unique(np.nonzero(~np.isfinite(batch.reshape(len(protos), -1)))[0])
-        raise UnityObservationException(
+        raise UnityNonFiniteValueException(
             f"Observation {spec.name!r} holds NaN or infinite values for agents "
             f"{[agent_ids[r] for r in rows[:10]]}. Check the sensor that produces it."
         )
@@ -40,7 +45,10 @@ def decode_observations(
 
 
 def _decode_general(
-    protos: Sequence[ObservationProto], spec: ObservationSpec, agent_ids: Sequence[int]
+    protos: Sequence[ObservationProto],
+    spec: ObservationSpec,
+    agent_ids: Sequence[int],
+    channels_first: bool,
 ) -> np.ndarray:
     compressions = {p.compression_type for p in protos}
     compression = protos[0].compression_type
@@ -49,7 +57,7 @@ def _decode_general(
             f"Observation {spec.name!r} mixes compressed and uncompressed data across agents."
         )
     if compression == PNG:
-        return _decode_images(protos, spec, agent_ids)
+        return _decode_images(protos, spec, agent_ids, channels_first)
     if compression != NONE:
         raise UnityObservationException(
             f"Observation {spec.name!r} uses unknown compression type {compression}."
@@ -135,12 +143,16 @@ def _decode_floats(
 
 
 def _decode_images(
-    protos: Sequence[ObservationProto], spec: ObservationSpec, agent_ids: Sequence[int]
+    protos: Sequence[ObservationProto],
+    spec: ObservationSpec,
+    agent_ids: Sequence[int],
+    channels_first: bool,
 ) -> np.ndarray:
     if len(spec.shape) != 3:
+        layout = "(channels, height, width)" if channels_first else "(height, width, channels)"
         raise UnityObservationException(
             f"Observation {spec.name!r} is PNG-compressed but its spec shape {spec.shape} is "
-            "not (height, width, channels)."
+            f"not {layout}."
         )
     mapping = list(protos[0].compressed_channel_mapping)
     first = decode_pngs(protos[0].compressed_data)
@@ -162,7 +174,12 @@ def _decode_images(
                 f"{pixels.shape}, unlike agent {agent_ids[0]}'s {first.shape}."
             )
         raw[row] = pixels
-    batch = select_channels(raw, spec.shape[-1], mapping, spec.name)
+    if channels_first:
+        # Moved while still uint8, a quarter of the bytes the floats would be.
+        raw = np.ascontiguousarray(raw.transpose(0, 3, 1, 2))
+        batch = select_channels(raw, spec.shape[0], mapping, spec.name, axis=1)
+    else:
+        batch = select_channels(raw, spec.shape[-1], mapping, spec.name)
     if batch.shape[1:] != spec.shape:
         raise UnityObservationException(
             f"Observation {spec.name!r} decodes to shape {batch.shape[1:]} but its spec has "
@@ -172,12 +189,12 @@ def _decode_images(
 
 
 def select_channels(
-    raw: np.ndarray, expected: int, mapping: Sequence[int], name: str = ""
+    raw: np.ndarray, expected: int, mapping: Sequence[int], name: str = "", axis: int = -1
 ) -> np.ndarray:
-    """Turn decoded PNG channels (n, h, w, c) into expected channels in [0, 1], by the
-    channel mapping if there is one (name only serves error messages).
+    """Turn decoded PNG channels (along axis of raw, uint8) into expected channels in
+    [0, 1], by the channel mapping if there is one (name only serves error messages).
     """
-    decoded = raw.shape[-1]
+    decoded = raw.shape[axis]
     if mapping:
         if len(mapping) != decoded:
             raise UnityObservationException(
@@ -196,26 +213,31 @@ def select_channels(
             )
         scaled = raw.astype(np.float32) / np.float32(255.0)
         if all(len(s) == 1 for s in sources):
-            return scaled[..., [int(s[0]) for s in sources]]
+            return np.take(scaled, [int(s[0]) for s in sources], axis=axis)
         # Channels mapped to the same output are averaged.
-        return np.stack([scaled[..., s].mean(axis=-1) for s in sources], axis=-1)
+        return np.stack([np.take(scaled, s, axis=axis).mean(axis=axis) for s in sources], axis=axis)
     if expected == 1 and decoded >= 3:
         # One channel expected from a colour PNG: the mean of red, green and blue.
-        scaled = raw[..., :3].astype(np.float32) / np.float32(255.0)
-        return scaled.mean(axis=-1, keepdims=True)
+        scaled = np.take(raw, [0, 1, 2], axis=axis).astype(np.float32) / np.float32(255.0)
+        return scaled.mean(axis=axis, keepdims=True)
     if decoded < expected:
         raise UnityObservationException(
             f"Observation {name!r} decodes to {decoded} channels but its spec has {expected}."
         )
-    return raw[..., :expected].astype(np.float32) / np.float32(255.0)
+    kept = raw if decoded == expected else np.take(raw, range(expected), axis=axis)
+    return kept.astype(np.float32) / np.float32(255.0)
 
 
 def encode_observation(
-    value: np.ndarray, spec: ObservationSpec, compressed: bool = False
+    value: np.ndarray,
+    spec: ObservationSpec,
+    compressed: bool = False,
+    channels_first: bool = False,
 ) -> ObservationProto:
     """One agent's observation (shape spec.shape) as an ObservationProto.
 
-    compressed sends a (height, width, channels) image as PNGs with values clipped to [0, 1].
+    compressed sends an image as PNGs with values clipped to [0, 1]; the image is
+    (channels, height, width) when channels_first, else (height, width, channels).
     """
     proto = ObservationProto(
         shape=spec.shape,
@@ -224,7 +246,7 @@ def encode_observation(
         name=spec.name,
     )
     if compressed:
-        data, mapping = encode_image(value)
+        data, mapping = encode_image(np.moveaxis(value, 0, -1) if channels_first else value)
         proto.compression_type = PNG
         proto.compressed_data = data
         proto.compressed_channel_mapping.extend(mapping)

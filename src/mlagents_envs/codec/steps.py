@@ -19,17 +19,19 @@ from mlagents_envs.codec.observations import (
     first_length_mismatch,
 )
 from mlagents_envs.communicator_objects.agent_info_pb2 import AgentInfoProto
-from mlagents_envs.exception import UnityObservationException
+from mlagents_envs.exception import UnityNonFiniteValueException, UnityObservationException
 
 
 def steps_from_proto(
     agent_info_list: Sequence[AgentInfoProto],
     behavior_spec: BehaviorSpec,
     behavior_name: str = "",
+    channels_first: bool = False,
 ) -> tuple[DecisionSteps, TerminalSteps]:
     """Split the agents of one behavior into DecisionSteps and TerminalSteps.
 
-    behavior_name only serves error messages.
+    behavior_name only serves error messages; channels_first is the layout of PNG images
+    (see `decode_observations`).
     """
     label = f"behavior {behavior_name!r}" if behavior_name else "this behavior"
     # A list keeps each agent's Python wrapper alive across the passes below; iterating the
@@ -51,12 +53,14 @@ def steps_from_proto(
     for values, what in ((reward, "rewards"), (group_reward, "group rewards")):
         if not np.isfinite(values).all():
             bad = agent_id[~np.isfinite(values)].tolist()
-            raise UnityObservationException(
+            raise UnityNonFiniteValueException(
                 f"The {what} of agents {bad[:10]} of {label} are NaN or infinite. "
                 "Check the reward code of the environment."
             )
 
-    observations = _observations(agent_info_list, behavior_spec, agent_id.tolist(), label)
+    observations = _observations(
+        agent_info_list, behavior_spec, agent_id.tolist(), label, channels_first
+    )
     decision: slice | np.ndarray
     if not done.any():
         # The common case: nobody finished, so no array needs to be indexed.
@@ -86,7 +90,11 @@ def steps_from_proto(
 
 
 def _observations(
-    infos: Sequence[AgentInfoProto], spec: BehaviorSpec, agent_ids: list[int], label: str
+    infos: Sequence[AgentInfoProto],
+    spec: BehaviorSpec,
+    agent_ids: list[int],
+    label: str,
+    channels_first: bool,
 ) -> list[np.ndarray]:
     expected = len(spec.observation_specs)
     per_agent = [a.observations for a in infos]
@@ -99,7 +107,7 @@ def _observations(
     # zip(*...) turns per-agent lists into per-observation tuples in one C-level pass.
     per_observation = list(zip(*per_agent)) if per_agent else [() for _ in range(expected)]
     return [
-        decode_observations(protos, obs_spec, agent_ids)
+        decode_observations(protos, obs_spec, agent_ids, channels_first)
         for protos, obs_spec in zip(per_observation, spec.observation_specs)
     ]
 
@@ -136,12 +144,14 @@ def steps_to_proto(
     terminal_steps: TerminalSteps,
     spec: BehaviorSpec,
     compressed: Sequence[bool] | None = None,
+    channels_first: bool = False,
 ) -> list[AgentInfoProto]:
     """The AgentInfoProto list an environment sends for one behavior: terminal agents
     first, then the agents that need a decision (an agent can be in both: its episode
     ended and the next one began).
 
     compressed[k] sends observation k as PNG; by default everything is sent as floats.
+    channels_first is the layout of the images (see `encode_observation`).
     """
     count = len(spec.observation_specs)
     flags = list(compressed) if compressed is not None else [False] * count
@@ -151,8 +161,14 @@ def steps_to_proto(
                 f"The spec has {count} observations but {type(steps).__name__} holds "
                 f"{len(steps.obs)} and compressed gives {len(flags)} flags; they must agree."
             )
-    infos = [_agent_info(terminal_steps, i, spec, flags) for i in range(len(terminal_steps))]
-    infos += [_agent_info(decision_steps, i, spec, flags) for i in range(len(decision_steps))]
+    infos = [
+        _agent_info(terminal_steps, i, spec, flags, channels_first)
+        for i in range(len(terminal_steps))
+    ]
+    infos += [
+        _agent_info(decision_steps, i, spec, flags, channels_first)
+        for i in range(len(decision_steps))
+    ]
     return infos
 
 
@@ -161,6 +177,7 @@ def _agent_info(
     i: int,
     spec: BehaviorSpec,
     compressed: list[bool],
+    channels_first: bool,
 ) -> AgentInfoProto:
     info = AgentInfoProto(
         reward=float(steps.reward[i]),
@@ -169,7 +186,7 @@ def _agent_info(
         group_id=int(steps.group_id[i]),
         group_reward=float(steps.group_reward[i]),
         observations=[
-            encode_observation(o[i], obs_spec, flag)
+            encode_observation(o[i], obs_spec, flag, channels_first)
             for o, obs_spec, flag in zip(steps.obs, spec.observation_specs, compressed)
         ],
     )

@@ -101,10 +101,14 @@ def _float_observation_frame(spec: ObservationSpec) -> tuple[bytes, bytes]:
     return head, tail
 
 
-def _observation_block(obs: np.ndarray, spec: ObservationSpec, compressed: bool) -> Block:
+def _observation_block(
+    obs: np.ndarray, spec: ObservationSpec, compressed: bool, channels_first: bool
+) -> Block:
     n = len(obs)
     if compressed:
-        encoded = [encode_observation(o, spec, True).SerializeToString() for o in obs]
+        encoded = [
+            encode_observation(o, spec, True, channels_first).SerializeToString() for o in obs
+        ]
         width = max(map(len, encoded), default=0)
         data = np.zeros((n, width), dtype=np.uint8)
         used = np.zeros((n, width), dtype=bool)
@@ -130,7 +134,10 @@ def _join(blocks: Sequence[Block]) -> Block:
 
 
 def _records(
-    steps: DecisionSteps | TerminalSteps, spec: BehaviorSpec, compressed: Sequence[bool]
+    steps: DecisionSteps | TerminalSteps,
+    spec: BehaviorSpec,
+    compressed: Sequence[bool],
+    channels_first: bool,
 ) -> bytes:
     n = len(steps.agent_id)
     if n == 0:
@@ -156,7 +163,7 @@ def _records(
             _tagged(n, _MASK, _join([header, (flat.astype(np.uint8), np.ones(flat.shape, bool))]))
         )
     for obs, obs_spec, flag in zip(steps.obs, spec.observation_specs, compressed):
-        blocks.append(_observation_block(np.asarray(obs), obs_spec, flag))
+        blocks.append(_observation_block(np.asarray(obs), obs_spec, flag, channels_first))
     groups = np.asarray(steps.group_id)
     blocks.append(_tagged(n, _GROUP_ID, _varints(groups), groups != 0))
     blocks.append(
@@ -178,6 +185,7 @@ def steps_to_bytes(
     terminal_steps: TerminalSteps,
     spec: BehaviorSpec,
     compressed: Sequence[bool] | None = None,
+    channels_first: bool = False,
 ) -> bytes:
     """The serialized ListAgentInfoProto of one behavior: terminal agents first, then the
     agents that need a decision, the same bytes protobuf writes for `steps_to_proto`."""
@@ -197,10 +205,12 @@ def steps_to_bytes(
             )
     if len(decision_steps) + len(terminal_steps) < _SMALL_BATCH:
         # A few agents cost less through protobuf than through a few dozen numpy calls.
-        infos = steps_to_proto(decision_steps, terminal_steps, spec, compressed)
+        infos = steps_to_proto(decision_steps, terminal_steps, spec, compressed, channels_first)
         return ListAgentInfoProto(value=infos).SerializeToString()
     flags = list(compressed) if compressed is not None else [False] * len(spec.observation_specs)
-    return _records(terminal_steps, spec, flags) + _records(decision_steps, spec, flags)
+    return _records(terminal_steps, spec, flags, channels_first) + _records(
+        decision_steps, spec, flags, channels_first
+    )
 
 
 def length_delimited(field_number: int, payload: bytes) -> bytes:

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from mlagents_envs.env_utils import get_platform, validate_environment_path
-from mlagents_envs.exception import UnityEnvironmentException
+from mlagents_envs.exception import UnityEnvironmentException, UnityExecutableNotFoundException
 
 _SOURCE_FILE = ".source_url"
 _CHUNK = 1 << 16
@@ -36,6 +36,21 @@ MAX_DOWNLOAD_BYTES = 8 << 30
 MAX_EXTRACTED_BYTES = 32 << 30
 # A manifest is a few kilobytes; anything much larger is not one.
 _MAX_MANIFEST_BYTES = 4 << 20
+
+
+class UnityDownloadException(UnityEnvironmentException, urllib.error.URLError):
+    """A download could not be made or was cut off.
+
+    Also a urllib.error.URLError (an OSError), which is what ML-Agents lets through for it.
+    """
+
+    def __init__(self, message: str, reason: str | BaseException) -> None:
+        urllib.error.URLError.__init__(self, reason)
+        self.message = message
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def get_tmp_dir() -> tuple[str, str]:
@@ -90,7 +105,7 @@ def get_local_binary_path(name: str, url: str, sha256: str | None = None) -> str
         path = get_local_binary_path_if_exists(name, url, sha256)
     if path is None:
         _, bin_dir = get_tmp_dir()
-        raise UnityEnvironmentException(
+        raise UnityExecutableNotFoundException(
             f"The zip of {name!r} from {url} holds no executable for {get_platform()}; look "
             f"at what it holds in {os.path.join(bin_dir, name)}."
         )
@@ -220,7 +235,7 @@ def _read(response: Any, url: str) -> bytes:
     try:
         return bytes(response.read(_CHUNK))
     except OSError as error:
-        raise UnityEnvironmentException(f"The download from {url} failed: {error}.") from None
+        raise UnityDownloadException(f"The download from {url} failed: {error}.", error) from None
 
 
 def _open_url(url: str) -> Any:
@@ -231,7 +246,7 @@ def _open_url(url: str) -> Any:
     try:
         return urllib.request.urlopen(url, timeout=60)
     except (urllib.error.URLError, OSError) as error:
-        raise UnityEnvironmentException(f"Cannot download {url}: {error}.") from None
+        raise UnityDownloadException(f"Cannot download {url}: {error}.", error) from None
 
 
 def print_progress(prefix: str, percent: float) -> None:

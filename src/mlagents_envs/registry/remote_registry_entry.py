@@ -6,7 +6,7 @@ from typing import Any
 
 from mlagents_envs.base_env import BaseEnv
 from mlagents_envs.env_utils import get_platform
-from mlagents_envs.exception import UnityEnvironmentException
+from mlagents_envs.exception import UnityEnvironmentException, UnityExecutableNotFoundException
 from mlagents_envs.registry.base_registry_entry import BaseRegistryEntry
 from mlagents_envs.registry.binary_utils import get_local_binary_path
 
@@ -48,7 +48,7 @@ class RemoteRegistryEntry(BaseRegistryEntry):
         url = self._urls.get(platform)
         if url is None:
             available = sorted(p for p, u in self._urls.items() if u)
-            raise UnityEnvironmentException(
+            raise UnityExecutableNotFoundException(
                 f"The environment {self.identifier!r} has no build for {platform}; it has "
                 f"builds for {available or 'no platform'}."
             )

@@ -55,6 +55,7 @@ class DefaultTrainingAnalyticsSideChannel(SendOnlySideChannel):
     """Python -> environment: the versions of the Python side, sent once at start-up."""
 
     carries = "training analytics"
+    CHANNEL_ID = TRAINING_ANALYTICS_CHANNEL_ID
 
     def __init__(self) -> None:
         super().__init__(TRAINING_ANALYTICS_CHANNEL_ID)

@@ -47,6 +47,8 @@ class EngineConfigurationChannel(SendOnlySideChannel):
     """
 
     carries = "engine configuration"
+    # ML-Agents nests the enum in the class: EngineConfigurationChannel.ConfigurationType.
+    ConfigurationType = ConfigurationType
 
     def __init__(self) -> None:
         super().__init__(ENGINE_CONFIGURATION_CHANNEL_ID)

@@ -36,6 +36,10 @@ class EnvironmentParametersChannel(SendOnlySideChannel):
     """
 
     carries = "environment parameters"
+    # ML-Agents nests the enums in the class: scripts write
+    # EnvironmentParametersChannel.EnvironmentDataTypes.FLOAT.
+    EnvironmentDataTypes = EnvironmentDataTypes
+    SamplerTypes = SamplerTypes
 
     def __init__(self) -> None:
         super().__init__(ENVIRONMENT_PARAMETERS_CHANNEL_ID)

@@ -10,7 +10,10 @@ import struct
 import uuid
 from collections.abc import Iterator, Mapping
 
-from mlagents_envs.exception import UnitySideChannelException
+from mlagents_envs.exception import (
+    UnitySideChannelException,
+    UnitySideChannelFramingException,
+)
 
 # The id is the .NET Guid byte layout, which is what uuid calls bytes_le.
 _HEADER = struct.Struct("<16si")
@@ -35,7 +38,7 @@ def iter_frames(
     """Yield (channel id, payload) for each frame of data, in order.
 
     A frame cut short or declaring more bytes than are left raises
-    UnitySideChannelException when it is reached, after the valid frames before it have
+    UnitySideChannelFramingException when it is reached, after the valid frames before it have
     been yielded. channel_names (id -> a readable name, such as the class of the channel
     registered for it) only enrich those error messages.
     """
@@ -50,7 +53,7 @@ def iter_frames(
             else:
                 channel_id = uuid.UUID(bytes_le=bytes(data[offset : offset + _ID_SIZE]))
                 where = _describe(channel_id, names)
-            raise UnitySideChannelException(
+            raise UnitySideChannelFramingException(
                 f"Side-channel data is truncated: the frame at offset {offset} for {where} "
                 f"needs a {HEADER_SIZE}-byte header (16-byte channel id, int32 length) but only "
                 f"{left} bytes are left. The sender cut a message short: check the "
@@ -61,7 +64,7 @@ def iter_frames(
         offset += HEADER_SIZE
         left -= HEADER_SIZE
         if not 0 <= length <= left:
-            raise UnitySideChannelException(
+            raise UnitySideChannelFramingException(
                 f"Side-channel frame for {_describe(channel_id, names)} declares a payload of "
                 f"{length} bytes but {left} bytes are left after its header (at offset "
                 f"{offset}). The sender wrote a malformed or truncated message: check the "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from mlagents_envs.exception import UnitySideChannelException
+from mlagents_envs.exception import UnitySideChannelDecodeException, UnitySideChannelException
 
 _BOOL = struct.Struct("<?")
 _INT32 = struct.Struct("<i")
@@ -86,10 +86,11 @@ class IncomingMessage:
         try:
             return raw.decode("ascii")
         except UnicodeDecodeError as error:
-            raise UnitySideChannelException(
+            raise UnitySideChannelDecodeException(
                 f"A string in a side-channel message is not ASCII: {raw!r} (byte "
                 f"{raw[error.start]:#04x} at position {error.start}). Side-channel strings "
-                "are ASCII: have the environment send ASCII text."
+                "are ASCII: have the environment send ASCII text.",
+                error,
             ) from None
 
     def get_raw_bytes(self) -> bytes:

@@ -6,7 +6,7 @@ import operator
 import struct
 from collections.abc import Sequence
 
-from mlagents_envs.exception import UnitySideChannelException
+from mlagents_envs.exception import UnitySideChannelEncodeException, UnitySideChannelException
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -80,10 +80,11 @@ class OutgoingMessage:
         try:
             encoded = s.encode("ascii")
         except UnicodeEncodeError as error:
-            raise UnitySideChannelException(
+            raise UnitySideChannelEncodeException(
                 f"Side-channel strings must be ASCII, but {s!r} holds "
                 f"{s[error.start]!r} at position {error.start}. Use only ASCII characters "
-                "(for example in parameter and property keys)."
+                "(for example in parameter and property keys).",
+                error,
             ) from None
         except AttributeError:
             raise UnitySideChannelException(

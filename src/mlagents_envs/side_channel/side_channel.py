@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from abc import ABC, abstractmethod
 
-from mlagents_envs.exception import UnitySideChannelException
+from mlagents_envs.exception import (
+    UnitySideChannelDirectionException,
+    UnitySideChannelException,
+)
 from mlagents_envs.side_channel.incoming_message import IncomingMessage
 from mlagents_envs.side_channel.outgoing_message import OutgoingMessage
 
@@ -50,7 +53,7 @@ class SendOnlySideChannel(SideChannel):
 
     def on_message_received(self, msg: IncomingMessage) -> None:
         """Refuse the message: this channel only goes to the environment."""
-        raise UnitySideChannelException(
+        raise UnitySideChannelDirectionException(
             f"The environment sent {len(msg.get_raw_bytes())} bytes on the {self.carries} "
             "channel, which only goes from Python to the environment. Check the "
             "environment's side channels: it should not write to this id."

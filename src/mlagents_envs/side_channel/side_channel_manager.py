@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from mlagents_envs.exception import UnitySideChannelException
+from mlagents_envs.exception import UnityDuplicateSideChannelException
 from mlagents_envs.side_channel.framing import encode_frame, iter_frames
 from mlagents_envs.side_channel.incoming_message import IncomingMessage
 from mlagents_envs.side_channel.side_channel import SideChannel
@@ -22,7 +22,7 @@ class SideChannelManager:
         for channel in side_channels or ():
             existing = self._side_channels.get(channel.channel_id)
             if existing is not None:
-                raise UnitySideChannelException(
+                raise UnityDuplicateSideChannelException(
                     f"Two side channels use the id {channel.channel_id}: "
                     f"{type(existing).__name__} and {type(channel).__name__}. Each id must "
                     "be registered once: pass each channel once, or give yours another id."
@@ -36,7 +36,7 @@ class SideChannelManager:
 
         Messages for an unregistered id are skipped, with a warning the first time each id
         is seen (an environment may send one every step). A malformed frame raises
-        UnitySideChannelException after the messages before it have been delivered.
+        UnitySideChannelFramingException after the messages before it have been delivered.
         """
         for channel_id, payload in iter_frames(data, self._names):
             channel = self._side_channels.get(channel_id)

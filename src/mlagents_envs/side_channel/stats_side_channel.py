@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from enum import Enum
 
-from mlagents_envs.exception import UnitySideChannelException
+from mlagents_envs.exception import UnitySideChannelValueException
 from mlagents_envs.side_channel.incoming_message import IncomingMessage
 from mlagents_envs.side_channel.side_channel import SideChannel
 
@@ -23,7 +23,10 @@ class StatsAggregationMethod(Enum):
     HISTOGRAM = 3
 
 
-EnvironmentStats = Mapping[str, list[tuple[float, StatsAggregationMethod]]]
+StatList = list[tuple[float, StatsAggregationMethod]]
+"""The values received for one key, in order, each with the aggregation asked for."""
+
+EnvironmentStats = Mapping[str, StatList]
 """Values received per key, in order, each with the aggregation the environment asked for."""
 
 
@@ -35,7 +38,7 @@ class StatsSideChannel(SideChannel):
 
     def __init__(self) -> None:
         super().__init__(STATS_SIDE_CHANNEL_ID)
-        self._stats: defaultdict[str, list[tuple[float, StatsAggregationMethod]]]
+        self._stats: defaultdict[str, StatList]
         self._stats = defaultdict(list)
 
     def on_message_received(self, msg: IncomingMessage) -> None:
@@ -47,12 +50,17 @@ class StatsSideChannel(SideChannel):
             method = StatsAggregationMethod(raw_method)
         except ValueError:
             known = ", ".join(f"{m.value}={m.name}" for m in StatsAggregationMethod)
-            raise UnitySideChannelException(
+            raise UnitySideChannelValueException(
                 f"The environment sent the statistic {key!r} = {value} with aggregation "
                 f"method {raw_method}, which is not one of {known}. Check the environment's "
                 "StatsRecorder calls: the statistic was not recorded."
             ) from None
         self._stats[key].append((value, method))
+
+    @property
+    def stats(self) -> EnvironmentStats:
+        """The statistics received since the last get_and_reset_stats (ML-Agents' name)."""
+        return self._stats
 
     def get_and_reset_stats(self) -> EnvironmentStats:
         """Every statistic received since the last call, by key; then start afresh."""

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
-from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.simulation import BehaviorDef, Simulation, Transition, behavior_id
 from mlagents_sim.specs import agent_count, check_behavior, vector_observation
 
 BEHAVIOR_NAME = "3DBall"
+BEHAVIOR_ID = behavior_id(BEHAVIOR_NAME)
 
 #: Unity's fixed timestep: one tick of the simulation.
 DT = 0.02
@@ -425,10 +426,10 @@ class Ball3D(Simulation):
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         n = self.n_agents
-        continuous = np.asarray(actions[BEHAVIOR_NAME].continuous)
+        continuous = np.asarray(actions[BEHAVIOR_ID].continuous)
         if continuous.shape != (n, 2):
             raise ValueError(
-                f"{BEHAVIOR_NAME} expects continuous actions of shape ({n}, 2), "
+                f"{BEHAVIOR_ID} expects continuous actions of shape ({n}, 2), "
                 f"got {continuous.shape}."
             )
         if self._parameters_changed:
@@ -487,7 +488,7 @@ class Ball3D(Simulation):
         dropped = (position < self._drop_low) | (position > self._drop_high)
         done = np.logical_or.reduce(dropped, axis=0)
         reward = np.where(done, _DROP_REWARD, _ALIVE_REWARD)
-        return {BEHAVIOR_NAME: Transition(reward=reward, done=done)}
+        return {BEHAVIOR_ID: Transition(reward=reward, done=done)}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
         check_behavior(self, behavior)

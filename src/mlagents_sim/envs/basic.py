@@ -13,12 +13,13 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
-from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.simulation import BehaviorDef, Simulation, Transition, behavior_id
 from mlagents_sim.specs import agent_count, check_behavior, discrete_actions, vector_observation
 
 # --- Basic -------------------------------------------------------------------------------
 
 BASIC_BEHAVIOR = "Basic"
+BASIC_ID = behavior_id(BASIC_BEHAVIOR)
 #: Positions are 0..BASIC_EXTENT-1; the observation is a one-hot over them.
 BASIC_EXTENT = 20
 BASIC_START = 10
@@ -34,6 +35,7 @@ STAY, LEFT, RIGHT = 0, 1, 2
 # --- Hybrid ------------------------------------------------------------------------------
 
 HYBRID_BEHAVIOR = "Hybrid"
+HYBRID_ID = behavior_id(HYBRID_BEHAVIOR)
 #: Distance moved per tick along each axis by an action of 1 without boost.
 HYBRID_SPEED = 0.1
 #: How much a boost multiplies the move.
@@ -127,7 +129,7 @@ class Basic(Simulation):
         self.position[rows] = np.clip(np.rint(start), 0, BASIC_EXTENT - 1).astype(np.int64)
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
-        action = discrete_actions(actions, BASIC_BEHAVIOR, self.n_agents).astype(np.int64)
+        action = discrete_actions(actions, BASIC_ID, self.n_agents).astype(np.int64)
         action = np.where((action >= 0) & (action <= 2), action, 3)
         self.position = np.clip(self.position + self._moves[action], 0, BASIC_EXTENT - 1)
         small = self.position == SMALL_GOAL
@@ -139,7 +141,7 @@ class Basic(Simulation):
         if done.any():
             for value in large[done].tolist():
                 self.stats.add("Basic/Goal", float(value), StatsAggregationMethod.AVERAGE)
-        return {BASIC_BEHAVIOR: Transition(reward=reward, done=done)}
+        return {BASIC_ID: Transition(reward=reward, done=done)}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
         check_behavior(self, behavior)
@@ -210,12 +212,12 @@ class Hybrid(Simulation):
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         n = self.n_agents
-        action = actions[HYBRID_BEHAVIOR]
+        action = actions[HYBRID_ID]
         continuous = np.asarray(action.continuous, dtype=np.float64)
         discrete = np.asarray(action.discrete)
         if continuous.shape != (n, 2) or discrete.shape != (n, 1):
             raise ValueError(
-                f"{HYBRID_BEHAVIOR} expects continuous actions of shape ({n}, 2) and "
+                f"{HYBRID_ID} expects continuous actions of shape ({n}, 2) and "
                 f"discrete of shape ({n}, 1), got {continuous.shape} and {discrete.shape}."
             )
         move = np.clip(continuous, -1.0, 1.0)
@@ -229,7 +231,7 @@ class Hybrid(Simulation):
         reward = (HYBRID_STEP_REWARD + BOOST_COST * boost + TARGET_REWARD * reached).astype(
             np.float32
         )
-        return {HYBRID_BEHAVIOR: Transition(reward=reward, done=reached)}
+        return {HYBRID_ID: Transition(reward=reward, done=reached)}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
         check_behavior(self, behavior)

@@ -8,8 +8,9 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec, ObservationType
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
-from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.simulation import BehaviorDef, Simulation, Transition, behavior_id
 from mlagents_sim.specs import (
+    channels_last,
     check_behavior,
     discrete_actions,
     image_observation,
@@ -17,6 +18,7 @@ from mlagents_sim.specs import (
 )
 
 BEHAVIOR_NAME = "GridWorld"
+BEHAVIOR_ID = behavior_id(BEHAVIOR_NAME)
 AGENTS_PER_AREA = 9
 MAX_STEP = 100
 
@@ -85,7 +87,8 @@ _GOAL_SIGNALS = np.eye(2, dtype=np.float32)
 
 
 def walk_to_goal(image: np.ndarray, goal_signal: np.ndarray) -> np.ndarray:
-    """A scripted policy: (n, 42, 42, 3) images and (n, 2) goal signals to (n, 1) actions.
+    """A scripted policy: (n, 42, 42, 3) images (or (n, 3, 42, 42), as the 3.x generation
+    sends them) and (n, 2) goal signals to (n, 1) actions.
 
     It reads the cells from the images (the center color of each tile), then takes a step
     that brings the agent closer to its target goal without stepping onto the other goal,
@@ -93,7 +96,7 @@ def walk_to_goal(image: np.ndarray, goal_signal: np.ndarray) -> np.ndarray:
     right between the agent and the target, it steps aside (no closer step exists), and the
     preference for the farther axis then walks it around. It never asks for a masked move.
     """
-    image = np.asarray(image)
+    image = channels_last(image, (IMAGE_SIZE, IMAGE_SIZE, 3))
     n = len(image)
     offset = CELL_PIXELS // 2 - 1
     centers = image[:, offset::CELL_PIXELS, offset::CELL_PIXELS, :].reshape(n, FRAME * FRAME, 3)
@@ -212,7 +215,7 @@ class GridWorld(Simulation):
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         n = self.n_agents
-        action = discrete_actions(actions, BEHAVIOR_NAME, n)
+        action = discrete_actions(actions, BEHAVIOR_ID, n)
         action = np.where((action >= 0) & (action < len(_MOVES)), action, NOOP)
         dest = self.agent + _MOVES[action]
         # A move into a wall (what the mask forbids) leaves the agent where it was.
@@ -226,7 +229,7 @@ class GridWorld(Simulation):
             reward[done] = np.where(right[done], 1.0, -1.0)
             for value in right[done].tolist():
                 self.stats.add(GOAL_STAT, float(value), StatsAggregationMethod.AVERAGE)
-        return {BEHAVIOR_NAME: Transition(reward=reward, done=done, set_reward=done)}
+        return {BEHAVIOR_ID: Transition(reward=reward, done=done, set_reward=done)}
 
     def _draw(self, rows: np.ndarray, tiles: np.ndarray) -> np.ndarray:
         """The images of the agents at rows, drawn with tiles (one per kind of cell)."""

@@ -9,10 +9,17 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
-from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
-from mlagents_sim.specs import agent_count, check_behavior, discrete_actions, image_observation
+from mlagents_sim.simulation import BehaviorDef, Simulation, Transition, behavior_id
+from mlagents_sim.specs import (
+    agent_count,
+    channels_last,
+    check_behavior,
+    discrete_actions,
+    image_observation,
+)
 
 BEHAVIOR_NAME = "VisualHallway"
+BEHAVIOR_ID = behavior_id(BEHAVIOR_NAME)
 #: The statistic sent each time an agent reaches a goal: 1 if it was the correct one, else 0.
 CORRECT_STAT = "VisualHallway/Correct"
 
@@ -84,14 +91,15 @@ FRAMES = _render_frames()
 
 
 def hallway_heuristic(obs: np.ndarray) -> np.ndarray:
-    """A policy from the observation alone: (n, 12, 36, 4) VisualHallway observations to
-    (n, 1) discrete actions.
+    """A policy from the observation alone: (n, 12, 36, 4) VisualHallway observations (or
+    (n, 4, 12, 36), as the 3.x generation sends them) to (n, 1) discrete actions.
 
     Off the center, the agent's own position remembers which way it set out: keep going. At
     the center, look for the cue in any of the stacked frames and head for the goal it names
     (red: left, green: right); with no cue in sight, guess left rather than stay, since
     staying only ends in an interruption with the step penalties paid.
     """
+    obs = channels_last(obs, OBSERVATION_SPEC.shape)
     levels = np.rint(np.asarray(obs, dtype=np.float32) * 255.0).astype(np.int32)
     # The agent's cell in the newest frame: where its block is in the agent rows.
     agent_row = levels[:, AGENT_ROWS.start, :, -1]
@@ -183,7 +191,7 @@ class VisualHallway(Simulation):
         self.history[rows, -1] = self._current_frames(rows)
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
-        action = discrete_actions(actions, BEHAVIOR_NAME, self.n_agents)
+        action = discrete_actions(actions, BEHAVIOR_ID, self.n_agents)
         move = (action == RIGHT).astype(np.int64) - (action == LEFT)
         self.position = np.clip(self.position + move, LEFT_GOAL, RIGHT_GOAL)
         self.episode_tick += 1
@@ -199,7 +207,7 @@ class VisualHallway(Simulation):
         # Few agents reach a goal on any one tick; the recorder takes one value per call.
         for value in correct[done].tolist():
             self.stats.add(CORRECT_STAT, float(value), StatsAggregationMethod.AVERAGE)
-        return {BEHAVIOR_NAME: Transition(reward=reward, done=done)}
+        return {BEHAVIOR_ID: Transition(reward=reward, done=done)}
 
     def observe(self, behavior: str, rows: np.ndarray) -> list[np.ndarray]:
         check_behavior(self, behavior)

@@ -12,10 +12,11 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
-from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.simulation import BehaviorDef, Simulation, Transition, behavior_id
 from mlagents_sim.specs import check_behavior, discrete_actions, vector_observation
 
 BEHAVIOR_NAME = "PushBlock"
+BEHAVIOR_ID = behavior_id(BEHAVIOR_NAME)
 STAT_DELIVERED = "PushBlock/Blocks delivered"
 
 #: Side of the square grid of an area, in cells.
@@ -298,9 +299,9 @@ class CooperativePushBlock(Simulation):
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         n, areas = self.n_agents, self.num_areas
-        action = discrete_actions(actions, BEHAVIOR_NAME, n).astype(np.int64)
+        action = discrete_actions(actions, BEHAVIOR_ID, n).astype(np.int64)
         if not ((action >= 0) & (action < 5)).all():
-            raise ValueError(f"{BEHAVIOR_NAME} actions must be in [0, 5), got {action}.")
+            raise ValueError(f"{BEHAVIOR_ID} actions must be in [0, 5), got {action}.")
         ax, ay = self.agent_x, self.agent_y
         tx, ty = ax + _DX[action], ay + _DY[action]
 
@@ -374,7 +375,7 @@ class CooperativePushBlock(Simulation):
                 )
         group_reward = np.repeat(gained - 1.0 / MAX_STEP, AGENTS_PER_AREA).astype(np.float32)
         return {
-            BEHAVIOR_NAME: Transition(
+            BEHAVIOR_ID: Transition(
                 reward=np.zeros(n, dtype=np.float32),
                 done=np.repeat(finished, AGENTS_PER_AREA),
                 group_reward=group_reward,

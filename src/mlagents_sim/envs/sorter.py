@@ -9,7 +9,7 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
-from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.simulation import BehaviorDef, Simulation, Transition, behavior_id
 from mlagents_sim.specs import (
     agent_count,
     check_behavior,
@@ -19,6 +19,7 @@ from mlagents_sim.specs import (
 )
 
 BEHAVIOR_NAME = "Sorter"
+BEHAVIOR_ID = behavior_id(BEHAVIOR_NAME)
 
 #: Cells per side of the board, walls included. The agent walks the inner 5 x 5 cells.
 BOARD_SIZE = 7
@@ -177,7 +178,7 @@ class Sorter(Simulation):
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
         n = self.n_agents
-        action = discrete_actions(actions, BEHAVIOR_NAME, n)
+        action = discrete_actions(actions, BEHAVIOR_ID, n)
         action = np.where((action >= 0) & (action < len(_MOVE_X)), action, STAY)
         to_x = self.agent_x + _MOVE_X[action]
         to_y = self.agent_y + _MOVE_Y[action]
@@ -200,7 +201,7 @@ class Sorter(Simulation):
         reward = right.astype(np.float64) - wrong - 1.0 / MAX_STEP
         self.episode_steps += 1
         self._record_tiles(np.flatnonzero(done | (self.episode_steps == MAX_STEP)))
-        return {BEHAVIOR_NAME: Transition(reward=reward.astype(np.float32), done=done)}
+        return {BEHAVIOR_ID: Transition(reward=reward.astype(np.float32), done=done)}
 
     def _record_tiles(self, ended: np.ndarray) -> None:
         for count in self.touched[ended].tolist():

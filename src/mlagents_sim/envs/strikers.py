@@ -12,11 +12,13 @@ import numpy as np
 
 from mlagents_envs.base_env import ActionSpec, ActionTuple, BehaviorSpec
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
-from mlagents_sim.simulation import BehaviorDef, Simulation, Transition
+from mlagents_sim.simulation import BehaviorDef, Simulation, Transition, behavior_id
 from mlagents_sim.specs import check_behavior, discrete_actions, vector_observation
 
 STRIKER = "Striker"
+STRIKER_ID = behavior_id(STRIKER)
 GOALIE = "Goalie"
+GOALIE_ID = behavior_id(GOALIE)
 GOALS_STAT = "StrikersVsGoalie/Goals"
 
 #: The field: columns x = 0..6, rows y = 0..8; the goal is behind row 8.
@@ -264,11 +266,14 @@ class StrikersVsGoalie(Simulation):
         # an agent): strikers and goalie of an area end together and the Academy restarts
         # each behavior with its own call, but the area must kick off once, with one draw.
         self._restart = np.zeros(n, dtype=bool)
-        self._waiting = {STRIKER: np.zeros(STRIKERS * n, dtype=bool), GOALIE: np.zeros(n, bool)}
+        self._waiting = {
+            STRIKER_ID: np.zeros(STRIKERS * n, dtype=bool),
+            GOALIE_ID: np.zeros(n, bool),
+        }
 
     def group_ids(self, behavior: str) -> np.ndarray | None:
         check_behavior(self, behavior)
-        if behavior == GOALIE:
+        if behavior == GOALIE_ID:
             return None
         return np.repeat(np.arange(1, self.num_areas + 1, dtype=np.int32), STRIKERS)
 
@@ -276,7 +281,7 @@ class StrikersVsGoalie(Simulation):
         check_behavior(self, behavior)
         rows = np.asarray(rows, dtype=np.int64)
         self._waiting[behavior][rows] = True
-        self._restart[rows // STRIKERS if behavior == STRIKER else rows] = True
+        self._restart[rows // STRIKERS if behavior == STRIKER_ID else rows] = True
 
     def _restart_areas(self) -> None:
         """Kick-off in every area waiting for it."""
@@ -303,13 +308,13 @@ class StrikersVsGoalie(Simulation):
         return int(np.clip(round(value), low, high)) if np.isfinite(value) else default
 
     def _discrete(self, actions: Mapping[str, ActionTuple], behavior: str, size: int) -> np.ndarray:
-        n = self.num_areas * (STRIKERS if behavior == STRIKER else 1)
+        n = self.num_areas * (STRIKERS if behavior == STRIKER_ID else 1)
         a = discrete_actions(actions, behavior, n).astype(np.int64)
         return np.where((a >= 0) & (a < size), a, 0)
 
     def tick(self, actions: Mapping[str, ActionTuple]) -> Mapping[str, Transition]:
-        striker_actions = self._discrete(actions, STRIKER, 5).reshape(-1, STRIKERS)
-        goalie_actions = self._discrete(actions, GOALIE, 3)
+        striker_actions = self._discrete(actions, STRIKER_ID, 5).reshape(-1, STRIKERS)
+        goalie_actions = self._discrete(actions, GOALIE_ID, 3)
         if self._restart.any():
             self._restart_areas()
         n = self.num_areas
@@ -325,14 +330,14 @@ class StrikersVsGoalie(Simulation):
         if goals:
             self.stats.add(GOALS_STAT, goals, StatsAggregationMethod.SUM)
         return {
-            STRIKER: Transition(
+            STRIKER_ID: Transition(
                 reward=striker_reward.astype(np.float32),
                 done=np.repeat(goal, STRIKERS),
                 group_reward=np.repeat(np.where(goal, GOAL_REWARD, 0.0), STRIKERS).astype(
                     np.float32
                 ),
             ),
-            GOALIE: Transition(reward=goalie_reward.astype(np.float32), done=goal.copy()),
+            GOALIE_ID: Transition(reward=goalie_reward.astype(np.float32), done=goal.copy()),
         }
 
     def _move_striker(
@@ -404,7 +409,7 @@ class StrikersVsGoalie(Simulation):
         rows = np.asarray(rows, dtype=np.int64)
         if self._waiting[behavior][rows].any():
             self._restart_areas()
-        if behavior == STRIKER:
+        if behavior == STRIKER_ID:
             area, j = rows // STRIKERS, rows % STRIKERS
             x, y = self.striker_x[area, j], self.striker_y[area, j]
             columns = [

@@ -23,6 +23,7 @@ from mlagents.trainers.torch.networks import observation_tensors
 from mlagents.trainers.torch_policy import TorchPolicy
 from mlagents.trainers.trajectory import Trajectory
 from mlagents_envs.base_env import BehaviorSpec
+from mlagents_envs.timers import timed
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class PPOTrainer:
             self._next_summary += self.settings.summary_freq
         return updated
 
+    @timed
     def _process_trajectory(self, trajectory: Trajectory) -> None:
         buffer = trajectory.to_agentbuffer()
         count = len(buffer)
@@ -143,6 +145,7 @@ class PPOTrainer:
         progress = min(self.step / max(self.settings.max_steps, 1), 1.0)
         return max(initial - (initial - _FINAL[name]) * progress, _FINAL[name])
 
+    @timed
     def _update_policy(self) -> None:
         hp = self.hyperparameters
         learning_rate = self._schedule("learning_rate", hp.learning_rate, hp.learning_rate_schedule)
