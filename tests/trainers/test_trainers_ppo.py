@@ -194,7 +194,7 @@ def test_ppo_trains_a_conv_network_on_gridworld_images(tmp_path, package_version
     ((name, spec),) = manager.training_behaviors.items()
     image_shape = spec.observation_specs[0].shape
     assert image_shape == ((3, 42, 42) if package_version == GENERATIONS[1] else (42, 42, 3))
-    settings = load_config(CONFIG / "GridWorld.yaml").settings_for("GridWorld")
+    settings = load_config(CONFIG / "GridWorld.yaml").settings_for(name.partition("?")[0])
     trainer = PPOTrainer(name, spec, settings, seed=0)
     agent_manager = AgentManager(trainer.policy, name, trainer.stats_reporter, 5)
     trainer.subscribe_trajectory_queue(agent_manager.trajectory_queue)
