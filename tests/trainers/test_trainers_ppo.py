@@ -9,11 +9,13 @@ import torch
 from mlagents.trainers.agent_processor import AgentManager
 from mlagents.trainers.policy import RandomPolicy
 from mlagents.trainers.ppo.trainer import PPOTrainer, discounted_gae
-from mlagents.trainers.settings import NetworkSettings, TrainerSettings
+from mlagents.trainers.settings import NetworkSettings, TrainerSettings, load_config
 from mlagents.trainers.simple_env_manager import SimpleEnvManager
 from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.torch.encoders import Normalizer
+from mlagents.trainers.torch.model_serialization import export_policy_model
 from mlagents.trainers.torch.networks import ActorCritic
+from mlagents.trainers.torch.unity_model_checks import check_model_for_unity
 from mlagents.trainers.torch_policy import to_environment
 from mlagents_envs.base_env import (
     ActionSpec,
@@ -27,6 +29,7 @@ from mlagents_envs.side_channel.environment_parameters_channel import (
 )
 from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
+from tests.trainers.onnx_testing import CONFIG, GENERATIONS
 
 BASIC = "Basic?team=0"
 
@@ -169,3 +172,46 @@ def test_ppo_learns_basic_well_beyond_random() -> None:
     # The best policy scores 0.93 (walk right to the far goal).
     assert random_reward < 0.4
     assert trained > 0.75 and trained > random_reward + 0.4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("package_version", GENERATIONS)
+def test_ppo_trains_a_conv_network_on_gridworld_images(tmp_path, package_version: str) -> None:
+    """A few hundred steps of PPO on GridWorld's camera, as a 2.x build sends it (height,
+    width, channels) and as a 3.x build does (channels, height, width): the images flow
+    from the environment through trajectories, buffer and minibatches into the
+    convolutions, the updates change them, and the exported model passes the checks of
+    Unity of that generation. (A smoke test of the shapes, not of learning.)"""
+    torch.set_num_threads(1)
+    params = EnvironmentParametersChannel()
+    env = InProcessEnv(
+        make_simulation("GridWorld", seed=0),
+        side_channels=[params],
+        package_version=package_version,
+    )
+    manager = SimpleEnvManager(env, params)
+    manager.reset()
+    ((name, spec),) = manager.training_behaviors.items()
+    image_shape = spec.observation_specs[0].shape
+    assert image_shape == ((3, 42, 42) if package_version == GENERATIONS[1] else (42, 42, 3))
+    settings = load_config(CONFIG / "GridWorld.yaml").settings_for(name.partition("?")[0])
+    trainer = PPOTrainer(name, spec, settings, seed=0)
+    agent_manager = AgentManager(trainer.policy, name, trainer.stats_reporter, 5)
+    trainer.subscribe_trajectory_queue(agent_manager.trajectory_queue)
+    trainer.publish_policy_queue(agent_manager.policy_queue)
+    manager.set_agent_manager(name, agent_manager)
+    manager.set_policy(name, trainer.policy)
+    conv = trainer.policy.network.actor_encoder.encoders[0].net[0].weight
+    before = conv.detach().clone()
+    updates = 0
+    while trainer.step < 600:
+        manager.process_steps(manager.get_steps())
+        updates += trainer.advance()
+    manager.close()
+    assert updates >= 2
+    assert not torch.equal(conv.detach(), before)
+    losses = trainer.stats_reporter.get_stats_summaries("Losses/Policy Loss")
+    assert losses.num > 0 and np.isfinite(losses.mean)
+    path = tmp_path / "GridWorld.onnx"
+    export_policy_model(trainer.policy.network, path)
+    assert check_model_for_unity(path, spec, package_version) == []

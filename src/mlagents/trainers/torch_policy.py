@@ -9,20 +9,9 @@ import torch
 from mlagents.trainers.action_info import ActionInfo
 from mlagents.trainers.policy.policy import Policy
 from mlagents.trainers.settings import NetworkSettings
-from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic
+from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic, observation_tensors
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec, DecisionSteps
 from mlagents_envs.timers import timed
-
-
-def observation_tensors(observations: list[np.ndarray]) -> list[torch.Tensor]:
-    """Batched observations as float tensors; images (rank 4) from NHWC to NCHW."""
-    tensors = []
-    for obs in observations:
-        tensor = torch.as_tensor(np.asarray(obs, dtype=np.float32))
-        if tensor.dim() == 4:
-            tensor = tensor.permute(0, 3, 1, 2)
-        tensors.append(tensor)
-    return tensors
 
 
 def mask_tensor(masks: list[np.ndarray] | None) -> torch.Tensor | None:
@@ -54,7 +43,7 @@ class TorchPolicy(Policy):
     @torch.no_grad()
     def get_action(self, decision_requests: DecisionSteps, worker_id: int = 0) -> ActionInfo:
         n = len(decision_requests)
-        observations = observation_tensors(decision_requests.obs)
+        observations = observation_tensors(decision_requests.obs, self.network.channels_last)
         masks = mask_tensor(decision_requests.action_mask)
         out = self.network.act(observations, masks, self.deterministic)
         continuous = out.continuous.numpy().astype(np.float32).reshape(n, -1)

@@ -20,7 +20,8 @@ from mlagents.trainers.buffer import AgentBuffer
 from mlagents.trainers.policy.policy import Policy
 from mlagents.trainers.settings import RewardSignalSettings, TrainerSettings
 from mlagents.trainers.stats import StatsReporter
-from mlagents.trainers.torch_policy import TorchPolicy, observation_tensors
+from mlagents.trainers.torch.networks import observation_tensors
+from mlagents.trainers.torch_policy import TorchPolicy
 from mlagents.trainers.trajectory import Trajectory
 from mlagents_envs.base_env import BehaviorSpec
 from mlagents_envs.exception import UnityEnvironmentException
@@ -150,12 +151,16 @@ class PPOTrainer:
         if not count:
             return
         n_obs = len(trajectory.next_obs)
-        observations = observation_tensors([buffer[f"obs_{k}"] for k in range(n_obs)])
         network = self.policy.network
+        observations = observation_tensors(
+            [buffer[f"obs_{k}"] for k in range(n_obs)], network.channels_last
+        )
         network.update_normalization(observations)
         with torch.no_grad():
             values = network.value(observations).numpy()
-            last = observation_tensors([o[None] for o in trajectory.next_obs])
+            last = observation_tensors(
+                [o[None] for o in trajectory.next_obs], network.channels_last
+            )
             ended = trajectory.done_reached and not trajectory.interrupted
             next_value = 0.0 if ended else float(network.value(last)[0])
         # A group's shared reward counts for each member (a cooperative trainer such as
@@ -203,7 +208,9 @@ class PPOTrainer:
             order = self._rng.permutation(len(buffer))
             for start in range(0, len(order) - batch_size + 1, batch_size):
                 rows = order[start : start + batch_size]
-                observations = observation_tensors([buffer[f"obs_{k}"][rows] for k in range(n_obs)])
+                observations = observation_tensors(
+                    [buffer[f"obs_{k}"][rows] for k in range(n_obs)], network.channels_last
+                )
                 masks = (
                     torch.as_tensor(buffer["action_mask"][rows])
                     if "action_mask" in buffer

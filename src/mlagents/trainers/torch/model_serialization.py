@@ -1,10 +1,15 @@
 """Export of a policy to the ONNX model that Unity runs (model API version 3, opset 9).
 
-Inputs: obs_0, obs_1, ... (images as N, C, H, W; the batch dimension dynamic) and, with
-discrete actions, action_masks (float, 1 = allowed). Outputs: version_number, memory_size,
-then continuous_actions / continuous_action_output_shape / deterministic_continuous_actions
-and discrete_actions / discrete_action_output_shape / deterministic_discrete_actions as the
+Inputs: obs_0, obs_1, ... (the batch dimension dynamic) and, with discrete actions,
+action_masks (float, 1 = allowed). Outputs: version_number, memory_size, then
+continuous_actions / continuous_action_output_shape / deterministic_continuous_actions and
+discrete_actions / discrete_action_output_shape / deterministic_discrete_actions as the
 action spec has them. Continuous actions go through the same clamp-and-scale as in training.
+
+Images are N, C, H, W at the model's input for either generation of Unity builds: a 2.x
+spec declares (H, W, C) and its input is that shape reordered; a 3.x spec declares
+(C, H, W) and its input takes the spec's order. The graph holds no transpose, since the
+network itself takes N, C, H, W. `unity_model_checks` checks a model the way Unity does.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import warnings
 import torch
 from torch import nn
 
-from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic
+from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic, image_chw
 
 MODEL_API_VERSION = 3
 OPSET = 9
@@ -89,10 +94,7 @@ def export_policy_model(network: ActorCritic, path: str | os.PathLike[str]) -> N
     module = _Exported(network).eval()
     dummies: list[torch.Tensor] = []
     for spec in network.spec.observation_specs:
-        shape = tuple(spec.shape)
-        if len(shape) == 3:
-            height, width, channels = shape
-            shape = (channels, height, width)
+        shape = image_chw(spec) if len(spec.shape) == 3 else tuple(spec.shape)
         dummies.append(torch.zeros((1, *shape)))
     branches = network.spec.action_spec.discrete_branches
     if branches:

@@ -1,23 +1,59 @@
 """The actor-critic network of PPO: observation encoders, an actor body with heads for
 continuous (Gaussian) and discrete (masked categorical) actions, a separate critic.
 
-Images enter as (batch, channels, height, width), as in the ONNX contract.
+Images enter the network as (batch, channels, height, width), the layout of the convolutions
+and of Unity's ONNX contract in both generations. Environments send them either way (2.x
+builds height, width, channels; 3.x builds channels, height, width): `image_chw` reads an
+observation's layout from its spec, and `observation_tensors` permutes only the
+channels-last ones, once, on their way in.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 
 from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.encoders import MIN_RESOLUTION, VISUAL_ENCODERS, VectorEncoder
 from mlagents_envs.base_env import BehaviorSpec, ObservationSpec
+from mlagents_envs.codec.generation import image_channels_first
 
 #: Continuous actions are clamped to this range, then divided by it, before the environment.
 ACTION_CLAMP = 3.0
+
+
+def image_chw(spec: ObservationSpec) -> tuple[int, int, int]:
+    """(channels, height, width) of an image observation, whichever layout it is sent in."""
+    if image_channels_first(spec):
+        channels, height, width = spec.shape
+    else:
+        height, width, channels = spec.shape
+    return channels, height, width
+
+
+def channels_last(specs: Sequence[ObservationSpec]) -> tuple[bool, ...]:
+    """For each observation: is it an image sent as (height, width, channels)?"""
+    return tuple(len(spec.shape) == 3 and not image_channels_first(spec) for spec in specs)
+
+
+def observation_tensors(
+    observations: Sequence[np.ndarray], channels_last: Sequence[bool]
+) -> list[torch.Tensor]:
+    """Batched observations as float tensors in the network's layout: the images flagged
+    channels-last go from (n, h, w, c) to (n, c, h, w); the others are left as they are."""
+    tensors = []
+    for obs, last in zip(observations, channels_last, strict=True):
+        tensor = torch.as_tensor(np.asarray(obs, dtype=np.float32))
+        if last:
+            # A view: the convolutions read it in channels-last memory order, no copy here.
+            tensor = tensor.permute(0, 3, 1, 2)
+        tensors.append(tensor)
+    return tensors
 
 
 def _mlp(inputs: int, hidden: int, layers: int) -> nn.Sequential:
@@ -39,7 +75,7 @@ class ObservationEncoder(nn.Module):
         for spec in specs:
             encoder: nn.Module
             if len(spec.shape) == 3:
-                height, width, channels = spec.shape
+                channels, height, width = image_chw(spec)
                 kind = settings.vis_encode_type
                 if kind not in VISUAL_ENCODERS:
                     raise ValueError(
@@ -84,6 +120,8 @@ class ActorCritic(nn.Module):
         super().__init__()
         self.spec = spec
         observation_specs = list(spec.observation_specs)
+        #: Which observations the environment sends channels-last (see observation_tensors).
+        self.channels_last = channels_last(observation_specs)
         self.actor_encoder = ObservationEncoder(observation_specs, settings)
         self.critic_encoder = ObservationEncoder(observation_specs, settings)
         hidden, layers = settings.hidden_units, settings.num_layers
