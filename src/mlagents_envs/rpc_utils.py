@@ -18,7 +18,7 @@ from mlagents_envs.codec import (
     steps_from_proto,
     steps_to_proto,
 )
-from mlagents_envs.codec.observations import select_channels
+from mlagents_envs.codec.observations import channels_from_pngs
 from mlagents_envs.codec.png import decode_pngs, split_pngs
 
 
@@ -29,14 +29,13 @@ def process_pixels(
     channels_first: bool = False,
 ) -> np.ndarray:
     """One PNG-compressed observation (possibly several concatenated PNGs) as a float32
-    array in [0, 1]: (height, width, channels), or (channels, height, width) as the
-    mlagents-envs 1.x client gives it when channels_first.
+    array in [0, 1]: (height, width, channels) as mlagents-envs 0.28 gives it, or
+    (channels, height, width) as 1.x does, when channels_first. (This module's functions
+    default to the 0.28 layout; UnityEnvironment picks the layout from the build.)
     """
     raw = decode_pngs(image_bytes)[None]
-    if not channels_first:
-        return select_channels(raw, expected_channels, mappings or [])[0]
-    raw = raw.transpose(0, 3, 1, 2)
-    return select_channels(raw, expected_channels, mappings or [], axis=1)[0]
+    channels = (expected_channels,)
+    return channels_from_pngs(raw, channels, mappings or [], channels_first=channels_first)[0]
 
 
 __all__ = [

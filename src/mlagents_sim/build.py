@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mlagents_envs.codec.generation import package_major
+from mlagents_envs.codec.generation import check_package_version
 from mlagents_envs.env_utils import get_platform
 from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_sim.catalog import simulation_class
@@ -46,11 +46,7 @@ def build_executable(
         )
     version = ""
     if package_version is not None:
-        if package_major(package_version) is None:
-            raise UnityEnvironmentException(
-                f"package_version={package_version!r} is not a Unity package version; give "
-                "one such as 2.2.1-exp.1 or 3.0.0."
-            )
+        check_package_version(package_version)
         version = f"--package-version {shlex.quote(package_version)} "
     try:
         simulation_class(env)

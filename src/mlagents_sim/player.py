@@ -18,7 +18,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mlagents_envs.codec.generation import PACKAGE_VERSION_3X, package_major
+from mlagents_envs.codec.generation import PACKAGE_VERSION_3X, check_package_version
+from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_sim.catalog import simulation_class
 from mlagents_sim.remote import RemoteSession
 
@@ -65,12 +66,10 @@ def parse_args(argv: Sequence[str]) -> PlayerArgs:
                 raise SystemExit(f"{item} needs an integer, got {items[i + 1]!r}") from None
             i += 1
         elif key == "--package-version":
-            args.package_version = value(item)
-            if package_major(args.package_version) is None:
-                raise SystemExit(
-                    f"{item} needs a Unity package version such as 2.2.1-exp.1 or 3.0.0, got "
-                    f"{args.package_version!r}"
-                )
+            try:
+                args.package_version = check_package_version(value(item))
+            except UnityEnvironmentException as error:
+                raise SystemExit(f"{item}: {error}") from None
             i += 1
         elif key == "--connect-timeout":
             args.connect_timeout = float(value(item))

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlagents_envs.codec.generation import PACKAGE_VERSION_3X
+from mlagents_envs.codec.generation import PACKAGE_VERSION_3X, check_package_version
 from mlagents_envs.environment import UnityEnvironment
 from mlagents_envs.registry.base_registry_entry import BaseRegistryEntry
 from mlagents_envs.registry.binary_utils import get_tmp_dir
@@ -45,6 +45,7 @@ class SimRegistryEntry(BaseRegistryEntry):
         current generation, 3.x).
         """
         if package_version is not None:
+            check_package_version(package_version)
             # An argument rather than a different launcher: one launcher serves every
             # environment made at the same time, whatever their generation.
             extra = ["--package-version", package_version]

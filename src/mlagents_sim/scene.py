@@ -14,7 +14,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec, DecisionSteps, TerminalSteps
-from mlagents_envs.codec.generation import PACKAGE_VERSION_3X, channels_first, to_channels_first
+from mlagents_envs.codec.generation import (
+    PACKAGE_VERSION_3X,
+    channels_first,
+    check_package_version,
+    to_channels_first,
+)
 from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_sim.academy import Academy, Steps
 from mlagents_sim.side_channels import (
@@ -31,15 +36,17 @@ class Scene:
     def __init__(self, sim: Simulation, package_version: str = PACKAGE_VERSION_3X) -> None:
         self.sim = sim
         self.academy = Academy(sim)
-        self.package_version = package_version
+        self.package_version = check_package_version(package_version)
         self.channels_first = channels_first(package_version)
-        # Per behavior, the observations that are images (turned in a 3.x scene).
+        # Per behavior, the observations that are images, turned in a 3.x scene.
         self._images = {
-            name: [k for k, s in enumerate(d.spec.observation_specs) if len(s.shape) == 3]
+            name: [
+                k
+                for k, s in enumerate(d.spec.observation_specs)
+                if self.channels_first and len(s.shape) == 3
+            ]
             for name, d in self.academy.behaviors.items()
         }
-        if not self.channels_first:
-            self._images = {name: [] for name in self._images}
         #: The spec of every behavior as this generation declares it, by behavior id.
         self.behavior_specs: dict[str, BehaviorSpec] = {
             name: _turned_spec(d.spec, self._images[name])

@@ -13,12 +13,13 @@ from mlagents_envs.codec.generation import (
     PACKAGE_VERSION_2X,
     PACKAGE_VERSION_3X,
     channels_first,
+    check_package_version,
     image_channels_first,
     package_major,
     to_channels_first,
 )
 from mlagents_envs.codec.observations import decode_observations, encode_observation
-from mlagents_envs.exception import UnityObservationException
+from mlagents_envs.exception import UnityEnvironmentException, UnityObservationException
 from mlagents_envs.rpc_utils import process_pixels
 
 RNG = np.random.default_rng(3)
@@ -130,3 +131,40 @@ def test_encode_then_decode_channels_first_round_trips(channels: int) -> None:
     decoded = decode_observations([proto], spec, [0], channels_first=True)
     # One channel comes back as the mean of a gray PNG's three equal channels.
     np.testing.assert_allclose(decoded[0], image, atol=1e-7)
+
+
+def test_a_layout_mismatch_says_which_layout_was_assumed() -> None:
+    raw = pixels(4, 5, 3)
+    # A 3.x build's image read the 2.x way (its package version said otherwise).
+    proto = png_obs(png_bytes(raw), (3, 4, 5))
+    with pytest.raises(UnityObservationException, match=r"read as \(height, width, channels\)"):
+        decode_observations([proto], chw_spec(3, 4, 5), [0], channels_first=False)
+    mapped = png_obs(png_bytes(raw) + png_bytes(raw), (5, 4, 5), mapping=[0, 1, 2, 3, 4, -1])
+    with pytest.raises(UnityObservationException, match=r"3\.0 and later"):
+        decode_observations([mapped], image_spec(4, 5, 5), [0], channels_first=True)
+
+
+def test_process_pixels_is_contiguous_in_both_layouts() -> None:
+    data = png_bytes(pixels(3, 4, 3))
+    for first in (False, True):
+        assert process_pixels(data, 3, channels_first=first).flags.c_contiguous
+
+
+def test_package_versions_are_checked() -> None:
+    assert check_package_version("3.0.0") == "3.0.0"
+    with pytest.raises(UnityEnvironmentException, match="'three' is not a Unity package"):
+        check_package_version("three")
+
+
+def test_a_guessed_layout_is_reported_once(caplog: pytest.LogCaptureFixture) -> None:
+    plain = ObservationSpec(
+        (2, 9, 9), (DimensionProperty.UNSPECIFIED,) * 3, ObservationType.DEFAULT, "guess"
+    )
+    with caplog.at_level("WARNING", logger="mlagents_envs.codec.generation"):
+        assert image_channels_first(plain) and image_channels_first(plain)
+    assert sum("no dimension properties" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_specs_without_properties_turn_channels_first() -> None:
+    spec = ObservationSpec((4, 6, 3), (), ObservationType.DEFAULT, "bare")
+    assert to_channels_first(spec).shape == (3, 4, 6)

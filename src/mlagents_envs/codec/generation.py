@@ -8,9 +8,13 @@ tells them apart.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from mlagents_envs.base_env import DimensionProperty, ObservationSpec
+from mlagents_envs.exception import UnityEnvironmentException
+
+logger = logging.getLogger(__name__)
 
 #: A Unity package version of each generation, as a build announces it in the handshake.
 PACKAGE_VERSION_2X = "2.2.1-exp.1"
@@ -25,6 +29,17 @@ def package_major(package_version: str) -> int | None:
     """The major number of a Unity package version, or None when it is not one."""
     match = _MAJOR.match(package_version)
     return int(match.group(1)) if match else None
+
+
+def check_package_version(package_version: str) -> str:
+    """package_version, if it is a Unity package version; else UnityEnvironmentException."""
+    if package_major(package_version) is None:
+        raise UnityEnvironmentException(
+            f"{package_version!r} is not a Unity package version; give one such as "
+            f"{PACKAGE_VERSION_2X} (images channels-last) or {PACKAGE_VERSION_3X} "
+            "(channels-first)."
+        )
+    return package_version
 
 
 def channels_first(package_version: str) -> bool:
@@ -52,13 +67,28 @@ def image_channels_first(spec: ObservationSpec) -> bool:
         return True
     if properties == (_SPATIAL, _SPATIAL, _CHANNEL):
         return False
-    return spec.shape[0] < spec.shape[-1]
+    first = spec.shape[0] < spec.shape[-1]
+    if (spec.name, spec.shape) not in _GUESSED:
+        _GUESSED.add((spec.name, spec.shape))
+        logger.warning(
+            "Observation %r of shape %s has no dimension properties that say where its "
+            "channels are; taking it as %s.",
+            spec.name,
+            spec.shape,
+            "(channels, height, width)" if first else "(height, width, channels)",
+        )
+    return first
+
+
+# The specs whose layout was guessed, so that each is reported once.
+_GUESSED: set[tuple[str, tuple[int, ...]]] = set()
 
 
 def to_channels_first(spec: ObservationSpec) -> ObservationSpec:
     """The spec of a (height, width, channels) image as a 3.x build declares it."""
     height, width, channels = spec.shape
-    h_prop, w_prop, c_prop = spec.dimension_property
+    properties = tuple(spec.dimension_property) or (DimensionProperty.UNSPECIFIED,) * 3
+    h_prop, w_prop, c_prop = properties
     return spec._replace(
         shape=(channels, height, width), dimension_property=(c_prop, h_prop, w_prop)
     )

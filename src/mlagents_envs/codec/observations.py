@@ -174,18 +174,42 @@ def _decode_images(
                 f"{pixels.shape}, unlike agent {agent_ids[0]}'s {first.shape}."
             )
         raw[row] = pixels
-    if channels_first:
-        # Moved while still uint8, a quarter of the bytes the floats would be.
-        raw = np.ascontiguousarray(raw.transpose(0, 3, 1, 2))
-        batch = select_channels(raw, spec.shape[0], mapping, spec.name, axis=1)
-    else:
-        batch = select_channels(raw, spec.shape[-1], mapping, spec.name)
+    # A build whose package version does not match its images fails here: say which
+    # layout was assumed, and why.
+    hint = (
+        f"Its images were read as {_LAYOUTS[channels_first]}, the layout of builds of the "
+        f"Unity package {'3.0 and later' if channels_first else 'before 3.0'}, as the "
+        "environment's package version says."
+    )
+    try:
+        batch = channels_from_pngs(raw, spec.shape, mapping, spec.name, channels_first)
+    except UnityObservationException as error:
+        raise UnityObservationException(f"{error} {hint}") from None
     if batch.shape[1:] != spec.shape:
         raise UnityObservationException(
             f"Observation {spec.name!r} decodes to shape {batch.shape[1:]} but its spec has "
-            f"shape {spec.shape}."
+            f"shape {spec.shape}. {hint}"
         )
     return batch
+
+
+_LAYOUTS = {True: "(channels, height, width)", False: "(height, width, channels)"}
+
+
+def channels_from_pngs(
+    raw: np.ndarray,
+    shape: Sequence[int],
+    mapping: Sequence[int],
+    name: str = "",
+    channels_first: bool = False,
+) -> np.ndarray:
+    """Decoded PNG pixels (n, height, width, channels) as n float32 images of the
+    observation's channels, in the layout asked for (C-contiguous either way)."""
+    if not channels_first:
+        return select_channels(raw, shape[-1], mapping, name)
+    # Moved while still uint8, a quarter of the bytes the floats would be.
+    raw = np.ascontiguousarray(raw.transpose(0, 3, 1, 2))
+    return select_channels(raw, shape[0], mapping, name, axis=1)
 
 
 def select_channels(
