@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     add("--num-areas", dest="num_areas", type=int, help="training areas per environment")
     add("--base-port", dest="base_port", type=int, help="the first environment's port")
     add("--no-graphics", dest="no_graphics", action="store_true", help="run without graphics")
+    add(
+        "--no-graphics-monitor",
+        dest="no_graphics_monitor",
+        action="store_true",
+        help="run every environment but the first without graphics",
+    )
     add("--results-dir", dest="results_dir", help="where run folders go")
     add("--torch-device", dest="device", help="the torch device (cpu)")
     add("--timeout-wait", dest="timeout_wait", type=int, help="seconds to wait for an env")
@@ -95,6 +101,7 @@ def create_environment(
     seed: int,
     num_areas: int,
     no_graphics: bool,
+    no_graphics_monitor: bool,
     timeout_wait: int,
     base_port: int,
     env_args: Sequence[str] | None,
@@ -112,6 +119,7 @@ def create_environment(
         # Environments of one run differ by seed, or parallel copies would repeat each other.
         "seed": seed + worker_id,
         "no_graphics": no_graphics,
+        "no_graphics_monitor": no_graphics_monitor,
         "timeout_wait": timeout_wait,
         "additional_args": list(env_args or []),
         "side_channels": side_channels,
@@ -209,6 +217,7 @@ def run_training(options: RunOptions, progress: ProgressBar | None = None) -> No
         seed,
         env.num_areas,
         engine.no_graphics,
+        engine.no_graphics_monitor,
         env.timeout_wait,
         env.base_port,
         env.env_args,
