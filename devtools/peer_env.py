@@ -26,12 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class PeerUnavailable(RuntimeError):
-    """A reference client could not be installed (or has no interpreter to run on)."""
+    """A reference package could not be installed (or has no interpreter to run on)."""
 
 
 @dataclass(frozen=True)
 class Peer:
-    """One reference client: how to install it and which interpreter it needs."""
+    """One reference package (a client or the trainer): how to install it, which interpreter
+    it needs, what to patch after."""
 
     version: str
     #: pip install commands (their arguments), run in order in a fresh environment.
@@ -115,7 +116,7 @@ class SourcePatch:
 
 
 #: What mlagents 0.28.0 needs to run on Python 3.11 and torch 2.13.
-_TRAINER_PATCHES = (
+TRAINER_PATCHES = (
     SourcePatch(
         "mlagents/trainers/settings.py",
         "cattrs dispatches types through functools.singledispatch, which on Python 3.11 "
@@ -127,8 +128,8 @@ _TRAINER_PATCHES = (
     ),
     SourcePatch(
         "mlagents/trainers/torch/model_serialization.py",
-        "torch.onnx.export defaults to the dynamo exporter since torch 2.9, which needs "
-        "onnxscript; mlagents 0.28 was written for the TorchScript exporter",
+        "torch 2.13's onnx.export defaults to the dynamo exporter, which needs onnxscript; "
+        "mlagents 0.28 was written for the TorchScript exporter",
         r"( +)(dynamic_axes=self\.dynamic_axes,\n)(?!\s*dynamo=False)",
         r"\1\2\1dynamo=False,\n",
         r"dynamic_axes=self\.dynamic_axes,\n\s*dynamo=False,",
@@ -146,7 +147,7 @@ def _patch_trainer(python: Path) -> None:
         text=True,
         check=True,
     ).stdout.strip()
-    for patch in _TRAINER_PATCHES:
+    for patch in TRAINER_PATCHES:
         patch.apply(Path(purelib))
 
 
@@ -170,7 +171,7 @@ REFERENCE_TRAINER = Peer(
             "cloudpickle",
             "h5py",
             "attrs",
-            # For torch's ONNX export; the last onnx to accept protobuf 3.20.
+            # For torch's ONNX export: a release that works with protobuf 3.20 and numpy 1.23.
             "onnx==1.14.1",
             # torch's own requirements but setuptools: its metadata asks for setuptools>=77,
             # which has no pkg_resources, and mlagents imports pkg_resources.

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,6 +88,23 @@ def environment(keep_pythonpath: bool) -> dict[str, str]:
     """This process's environment; without PYTHONPATH for the reference trainer, which must
     never import our packages (they share its package names)."""
     return {k: v for k, v in os.environ.items() if keep_pythonpath or k != "PYTHONPATH"}
+
+
+def checkout_interpreter(folder: Path) -> Path:
+    """A launcher of this interpreter with this checkout's src/ first on its path, to build
+    executables with (build_executable's python): an executable then runs this checkout's
+    environments whichever trainer launches it, with or without PYTHONPATH."""
+    src = Path(__file__).resolve().parent.parent / "src"
+    folder.mkdir(parents=True, exist_ok=True)
+    launcher = folder / "python-checkout"
+    launcher.write_text(
+        "#!/bin/sh\n"
+        f"PYTHONPATH={shlex.quote(str(src))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
+        "export PYTHONPATH\n"
+        f'exec {shlex.quote(sys.executable)} "$@"\n'
+    )
+    launcher.chmod(0o755)
+    return launcher
 
 
 @dataclass

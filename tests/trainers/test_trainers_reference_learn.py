@@ -14,14 +14,20 @@ import pytest
 
 from devtools.envtest import free_port
 from devtools.peer_env import (
-    _TRAINER_PATCHES,
     REFERENCE_TRAINER,
+    TRAINER_PATCHES,
     PeerUnavailable,
     SourcePatch,
     peer_python,
     reference_trainer,
 )
-from devtools.trainer_runs import environment, learn_command, parse_summary, write_config
+from devtools.trainer_runs import (
+    checkout_interpreter,
+    environment,
+    learn_command,
+    parse_summary,
+    write_config,
+)
 from mlagents_envs.codec.generation import PACKAGE_VERSION_2X
 from mlagents_sim.build import build_executable
 
@@ -37,7 +43,11 @@ def test_reference_trainer_trains_on_our_executable(tmp_path: Path) -> None:
         learn = reference_trainer()
     except PeerUnavailable as error:
         pytest.skip(f"the reference trainer is unavailable: {error}")
-    executable = build_executable("3DBall", tmp_path / "build", package_version=PACKAGE_VERSION_2X)
+    # Run by this checkout's environments, though the trainer runs without our PYTHONPATH.
+    python = str(checkout_interpreter(tmp_path / "bin"))
+    executable = build_executable(
+        "3DBall", tmp_path / "build", python=python, package_version=PACKAGE_VERSION_2X
+    )
     config = write_config(
         ROOT / "config" / "ppo" / "3DBall.yaml",
         tmp_path / "3DBall.yaml",
@@ -111,7 +121,7 @@ def f():
 
 
 def test_source_patch_is_idempotent_and_checked(tmp_path: Path) -> None:
-    patch = next(p for p in _TRAINER_PATCHES if p.module.endswith("settings.py"))
+    patch = next(p for p in TRAINER_PATCHES if p.module.endswith("settings.py"))
     module = tmp_path / patch.module
     module.parent.mkdir(parents=True)
     module.write_text(HOOKS)
@@ -132,7 +142,7 @@ def test_source_patch_is_idempotent_and_checked(tmp_path: Path) -> None:
 
 
 def test_export_patch_keeps_the_call_valid(tmp_path: Path) -> None:
-    patch = next(p for p in _TRAINER_PATCHES if p.module.endswith("model_serialization.py"))
+    patch = next(p for p in TRAINER_PATCHES if p.module.endswith("model_serialization.py"))
     module = tmp_path / patch.module
     module.parent.mkdir(parents=True)
     module.write_text(

@@ -1,0 +1,147 @@
+"""Training speed against the reference trainer: agent steps and wall-clock time to a mean
+reward of 90 on 3DBall, our `mlagents-learn` against mlagents 0.28.0's.
+
+Both trainers run, one after the other in the same run, on the same 3DBall executable
+(2.x generation, which 0.28 pairs with; it runs this checkout's environment) with the same
+config/<trainer>/3DBall.yaml and seed, each over gRPC as a Unity build, each with its own
+defaults otherwise (torch threads: ours 1, the reference min(4, cores)). Each is stopped at
+its first summary with a mean reward >= the target, or at --max-steps. The figures are the
+step and the trainer's own "Time Elapsed" of that summary; the ratios are ours / reference.
+The reference trainer lives in a virtual environment of its own (devtools/peer_env.py,
+built on first use).
+
+    .venv/bin/python benchmarks/train_vs_reference.py [--trainer ppo|sac] [--seeds 1]
+        [--target 90] [--max-steps 200000]
+
+benchmarks/train_ppo.py is this benchmark for PPO.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for devtools, as the other benchmarks do
+
+from devtools.envtest import free_port  # noqa: E402
+from devtools.peer_env import PeerUnavailable, reference_trainer  # noqa: E402
+from devtools.trainer_runs import (  # noqa: E402
+    Summary,
+    checkout_interpreter,
+    environment,
+    learn_command,
+    run_learn,
+    write_config,
+)
+from mlagents_envs.codec.generation import PACKAGE_VERSION_2X  # noqa: E402
+from mlagents_sim.build import build_executable  # noqa: E402
+
+ENV = "3DBall"
+
+
+@dataclass
+class Outcome:
+    """Where one trainer's run reached the target (None: not within the cap)."""
+
+    steps: int | None
+    seconds: float | None
+    last: Summary | None
+    wall: float
+
+
+def train(
+    name: str,
+    learn: list[str],
+    keep_pythonpath: bool,
+    config: Path,
+    executable: Path,
+    results: Path,
+    seed: int,
+    target: float,
+) -> Outcome:
+    def reached(summary: Summary) -> bool:
+        return summary.reward is not None and summary.reward >= target
+
+    command = learn_command(learn, config, executable, results, f"{name}-{seed}", free_port(), seed)
+    run = run_learn(
+        command,
+        environment(keep_pythonpath),
+        stop=reached,
+        echo=lambda line: print(f"  {name}: {line.split('] ')[-1]}", flush=True),
+    )
+    if run.returncode not in (None, 0):
+        tail = "".join(run.log[-40:])
+        raise SystemExit(f"{name} failed ({run.returncode}):\n{tail}")
+    hit = next((s for s in run.summaries if reached(s)), None)
+    last = run.summaries[-1] if run.summaries else None
+    if hit is None:
+        return Outcome(None, None, last, run.wall_seconds)
+    return Outcome(hit.step, hit.elapsed, last, run.wall_seconds)
+
+
+def _describe(outcome: Outcome, max_steps: int) -> str:
+    if outcome.steps is None:
+        last = outcome.last
+        where = f"last summary {last.step} steps, reward {last.reward}" if last else "no summary"
+        return f"not within {max_steps} steps ({where}); {outcome.wall:.1f} s wall"
+    return f"{outcome.steps:7d} steps, {outcome.seconds:7.1f} s ({outcome.wall:.1f} s wall)"
+
+
+def main(argv: list[str] | None = None, trainer_type: str = "ppo") -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trainer", default=trainer_type, help="config/<trainer>/3DBall.yaml")
+    parser.add_argument("--target", type=float, default=90.0)
+    parser.add_argument("--max-steps", type=int, default=200_000)
+    parser.add_argument("--seeds", type=int, default=1, help="runs per trainer, seeds 0..n-1")
+    args = parser.parse_args(argv)
+    try:
+        reference = [str(reference_trainer())]
+    except PeerUnavailable as error:
+        raise SystemExit(f"The reference trainer is unavailable: {error}") from None
+    source = ROOT / "config" / args.trainer / f"{ENV}.yaml"
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {source}")
+    outcomes: dict[str, list[Outcome]] = {"ours": [], "reference": []}
+    with tempfile.TemporaryDirectory(prefix="train_vs_reference-") as folder:
+        tmp = Path(folder)
+        # This checkout's trainer and environment, wherever this script is run from.
+        python = str(checkout_interpreter(tmp / "bin"))
+        ours = [python, "-m", "mlagents.trainers.learn"]
+        executable = build_executable(
+            ENV, tmp / "build", python=python, package_version=PACKAGE_VERSION_2X
+        )
+        config = write_config(source, tmp / source.name, {"max_steps": args.max_steps})
+        for seed in range(args.seeds):
+            for name, learn, keep in (("ours", ours, True), ("reference", reference, False)):
+                print(f"{name} (seed {seed}):", flush=True)
+                outcome = train(
+                    name, learn, keep, config, executable, tmp / "results", seed, args.target
+                )
+                outcomes[name].append(outcome)
+    print(f"\n{args.trainer.upper()} on {ENV}, to a mean reward of {args.target:g}:")
+    for name, runs in outcomes.items():
+        for seed, outcome in enumerate(runs):
+            print(f"  {name:9s} seed {seed}: {_describe(outcome, args.max_steps)}")
+    both = [
+        (o, r)
+        for o, r in zip(outcomes["ours"], outcomes["reference"], strict=True)
+        if o.steps is not None and r.steps is not None
+    ]
+    if both:
+        steps = statistics.mean(o.steps / r.steps for o, r in both)  # type: ignore[operator]
+        seconds = statistics.mean(o.seconds / r.seconds for o, r in both)  # type: ignore[operator]
+        print(
+            f"  ours / reference (mean over {len(both)} seed(s) where both reached it): "
+            f"steps {steps:.2f}x, time {seconds:.2f}x"
+        )
+    else:
+        print("  no seed where both reached the target: no ratio")
+
+
+if __name__ == "__main__":
+    main()
