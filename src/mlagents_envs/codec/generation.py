@@ -84,6 +84,15 @@ def image_channels_first(spec: ObservationSpec) -> bool:
 _GUESSED: set[tuple[str, tuple[int, ...]]] = set()
 
 
+def image_chw(spec: ObservationSpec) -> tuple[int, int, int]:
+    """(channels, height, width) of an image observation, whichever layout it is sent in."""
+    if image_channels_first(spec):
+        channels, height, width = spec.shape
+    else:
+        height, width, channels = spec.shape
+    return channels, height, width
+
+
 def to_channels_first(spec: ObservationSpec) -> ObservationSpec:
     """The spec of a (height, width, channels) image as a 3.x build declares it."""
     height, width, channels = spec.shape

@@ -44,7 +44,7 @@ import numpy as np
 
 from mlagents_envs import environment
 from mlagents_envs.base_env import BaseEnv, BehaviorSpec
-from mlagents_envs.codec.generation import image_channels_first
+from mlagents_envs.codec.generation import image_chw
 from mlagents_envs.exception import (
     UnityActionException,
     UnityEnvironmentException,
@@ -148,10 +148,7 @@ def _brain(name: str, spec: BehaviorSpec) -> _Brain:
             vector.append(index)
         elif len(obs.shape) == 3:
             visual.append(index)
-            if image_channels_first(obs):
-                channels, height, width = obs.shape
-            else:
-                height, width, channels = obs.shape
+            channels, height, width = image_chw(obs)
             cameras.append({"height": height, "width": width, "blackAndWhite": channels == 1})
         else:
             raise UnityObservationException(

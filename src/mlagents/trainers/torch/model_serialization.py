@@ -20,7 +20,8 @@ import warnings
 import torch
 from torch import nn
 
-from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic, image_chw
+from mlagents.trainers.torch.networks import ACTION_CLAMP, ActorCritic
+from mlagents_envs.codec.generation import image_chw
 
 MODEL_API_VERSION = 3
 OPSET = 9

@@ -21,19 +21,10 @@ from torch import nn
 from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.encoders import MIN_RESOLUTION, VISUAL_ENCODERS, VectorEncoder
 from mlagents_envs.base_env import BehaviorSpec, ObservationSpec
-from mlagents_envs.codec.generation import image_channels_first
+from mlagents_envs.codec.generation import image_channels_first, image_chw
 
 #: Continuous actions are clamped to this range, then divided by it, before the environment.
 ACTION_CLAMP = 3.0
-
-
-def image_chw(spec: ObservationSpec) -> tuple[int, int, int]:
-    """(channels, height, width) of an image observation, whichever layout it is sent in."""
-    if image_channels_first(spec):
-        channels, height, width = spec.shape
-    else:
-        height, width, channels = spec.shape
-    return channels, height, width
 
 
 def channels_last(specs: Sequence[ObservationSpec]) -> tuple[bool, ...]:
