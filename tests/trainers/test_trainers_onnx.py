@@ -14,7 +14,7 @@ from onnx import numpy_helper
 
 from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.model_serialization import export_policy_model
-from mlagents.trainers.torch.networks import ActorCritic, observation_tensors
+from mlagents.trainers.torch.networks import Actor, observation_tensors
 from mlagents.trainers.torch.unity_model_checks import check_model_for_unity
 from mlagents.trainers.torch_policy import TorchPolicy
 from mlagents_envs.base_env import (
@@ -72,7 +72,7 @@ def test_contract_and_deterministic_actions(
         {"vector": VECTOR, "goal": GOAL, "image": IMAGE[package_version]}[kind] for kind in kinds
     ]
     spec = BehaviorSpec(observations, action)
-    network = ActorCritic(spec, NetworkSettings(normalize=True, hidden_units=16))
+    network = Actor(spec, NetworkSettings(normalize=True, hidden_units=16))
     if "vector" in kinds:
         # A normalizer that saw data, so that its statistics must travel in the model.
         network.update_normalization([torch.randn(50, *o.shape) * 3 + 1 for o in observations])
@@ -143,7 +143,7 @@ def exported_policy(
     """A policy as config/ppo makes it for the behavior, its normalizer fed real
     observations, exported to path."""
     policy = TorchPolicy(spec, network_settings(env_name, behavior), seed=1)
-    network = policy.network
+    network = policy.actor
     network.update_normalization(observation_tensors(batches[0].obs, network.channels_last))
     export_policy_model(network, path)
     return policy
@@ -176,7 +176,7 @@ def test_every_environment_exports_a_model_unity_runs(
         for decisions in batches[behavior]:
             feeds = unity_feeds(decisions, spec, package_version)
             # The network sees in training exactly the numbers Unity feeds the model.
-            seen = observation_tensors(decisions.obs, policy.network.channels_last)
+            seen = observation_tensors(decisions.obs, policy.actor.channels_last)
             for k, tensor in enumerate(seen):
                 np.testing.assert_array_equal(tensor.numpy(), feeds[f"obs_{k}"])
             results = dict(zip(names, runner.run(None, feeds)))

@@ -14,7 +14,7 @@ from mlagents.trainers.simple_env_manager import SimpleEnvManager
 from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.torch.encoders import Normalizer
 from mlagents.trainers.torch.model_serialization import export_policy_model
-from mlagents.trainers.torch.networks import ActorCritic
+from mlagents.trainers.torch.networks import Actor, ValueNetwork
 from mlagents.trainers.torch.unity_model_checks import check_model_for_unity
 from mlagents.trainers.torch_policy import to_environment
 from mlagents_envs.base_env import (
@@ -75,21 +75,24 @@ def spec_with(action: ActionSpec, *shapes: tuple[int, ...]) -> BehaviorSpec:
 @pytest.mark.parametrize("encoder", ["simple", "nature_cnn", "resnet"])
 def test_visual_encoders_run_on_images(encoder: str) -> None:
     spec = spec_with(ActionSpec.create_discrete((3,)), (40, 40, 3), (2,))
-    network = ActorCritic(spec, NetworkSettings(vis_encode_type=encoder, hidden_units=16))
+    settings = NetworkSettings(vis_encode_type=encoder, hidden_units=16)
+    network = Actor(spec, settings)
+    critic = ValueNetwork(["extrinsic"], list(spec.observation_specs), settings)
     images = torch.rand(5, 3, 40, 40)
     out = network.act([images, torch.rand(5, 2)], None)
-    assert out.discrete.shape == (5, 1) and network.value([images, torch.rand(5, 2)]).shape == (5,)
+    values = critic([images, torch.rand(5, 2)])
+    assert out.discrete.shape == (5, 1) and values["extrinsic"].shape == (5,)
 
 
 def test_image_too_small_for_its_encoder() -> None:
     spec = spec_with(ActionSpec.create_discrete((3,)), (20, 20, 3))
     with pytest.raises(ValueError, match="smaller than the 36x36 'nature_cnn'"):
-        ActorCritic(spec, NetworkSettings(vis_encode_type="nature_cnn"))
+        Actor(spec, NetworkSettings(vis_encode_type="nature_cnn"))
 
 
 def test_masked_actions_are_never_taken_and_log_probs_agree() -> None:
     spec = spec_with(ActionSpec.create_hybrid(2, (3, 2)), (4,))
-    network = ActorCritic(spec, NetworkSettings(hidden_units=8, num_layers=1))
+    network = Actor(spec, NetworkSettings(hidden_units=8, num_layers=1))
     obs = [torch.rand(500, 4)]
     masks = torch.ones(500, 5)
     masks[:, 0] = 0  # branch 0, action 0 forbidden
@@ -97,7 +100,7 @@ def test_masked_actions_are_never_taken_and_log_probs_agree() -> None:
     out = network.act(obs, masks)
     assert not (out.discrete[:, 0] == 0).any() and (out.discrete[:, 1] == 0).all()
     log_prob, entropy = network.evaluate(obs, masks, out.continuous, out.discrete)
-    assert torch.allclose(log_prob, out.log_prob, atol=1e-5)
+    assert torch.allclose(log_prob.flat(), out.log_probs.flat(), atol=1e-5)
     assert torch.allclose(entropy, out.entropy, atol=1e-5)
 
 
@@ -201,7 +204,7 @@ def test_ppo_trains_a_conv_network_on_gridworld_images(tmp_path, package_version
     trainer.publish_policy_queue(agent_manager.policy_queue)
     manager.set_agent_manager(name, agent_manager)
     manager.set_policy(name, trainer.policy)
-    conv = trainer.policy.network.actor_encoder.encoders[0].net[0].weight
+    conv = trainer.policy.actor.body.encoder.encoders[0].net[0].weight
     before = conv.detach().clone()
     updates = 0
     while trainer.step < 600:
@@ -213,5 +216,5 @@ def test_ppo_trains_a_conv_network_on_gridworld_images(tmp_path, package_version
     losses = trainer.stats_reporter.get_stats_summaries("Losses/Policy Loss")
     assert losses.num > 0 and np.isfinite(losses.mean)
     path = tmp_path / "GridWorld.onnx"
-    export_policy_model(trainer.policy.network, path)
+    export_policy_model(trainer.policy.actor, path)
     assert check_model_for_unity(path, spec, package_version) == []

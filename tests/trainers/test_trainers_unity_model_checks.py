@@ -13,7 +13,7 @@ from onnx import helper, numpy_helper
 
 from mlagents.trainers.settings import NetworkSettings
 from mlagents.trainers.torch.model_serialization import export_policy_model
-from mlagents.trainers.torch.networks import ActorCritic
+from mlagents.trainers.torch.networks import Actor
 from mlagents.trainers.torch.unity_model_checks import (
     UnityModelException,
     check_model_for_unity,
@@ -32,7 +32,7 @@ def gridworld_spec(package_version: str) -> BehaviorSpec:
 
 
 def export(spec: BehaviorSpec, path: Path) -> onnx.ModelProto:
-    export_policy_model(ActorCritic(spec, NetworkSettings(hidden_units=16)), path)
+    export_policy_model(Actor(spec, NetworkSettings(hidden_units=16)), path)
     return onnx.load(str(path))
 
 

@@ -1,22 +1,101 @@
-"""AgentBuffer: experience as named columns of numpy arrays that grow by chunks."""
+"""AgentBuffer: experience as columns of numpy arrays, one row per step, named by typed keys.
+
+A column's key is a `BufferKey`, or a pair of a prefix and an index or a name: the k-th
+observation is `(ObservationKeyPrefix.OBSERVATION, k)`, the value estimates of the
+extrinsic signal `(RewardSignalKeyPrefix.VALUE_ESTIMATES, "extrinsic")`. Typed keys make a
+misspelt column an error at the line that writes it, not an empty column found later.
+"""
 
 from __future__ import annotations
 
+import enum
+import zipfile
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 
+from mlagents_envs.exception import UnityException
 
-class BufferException(Exception):
-    """Columns of an AgentBuffer disagree (lengths, shapes or dtypes)."""
+
+class BufferKey(enum.Enum):
+    ACTION_MASK = "action_mask"  # float, 1 = allowed
+    CONTINUOUS_ACTION = "continuous_action"
+    DISCRETE_ACTION = "discrete_action"
+    CONTINUOUS_LOG_PROBS = "continuous_log_probs"  # per continuous dimension
+    DISCRETE_LOG_PROBS = "discrete_log_probs"  # per discrete branch
+    ENVIRONMENT_REWARDS = "environment_rewards"
+    GROUP_REWARD = "group_reward"
+    DONE = "done"  # the episode ended at the next step (truly or by max step)
+    INTERRUPTED = "interrupted"  # it ended by max step: bootstrap, it did not truly end
+    GROUP_ID = "group_id"
+    ADVANTAGES = "advantages"  # summed over the reward signals, by their strengths
+
+
+class ObservationKeyPrefix(enum.Enum):
+    OBSERVATION = "obs"
+    NEXT_OBSERVATION = "next_obs"
+
+
+class RewardSignalKeyPrefix(enum.Enum):
+    REWARDS = "rewards"
+    VALUE_ESTIMATES = "value_estimates"
+    RETURNS = "returns"
+    ADVANTAGE = "advantage"
+
+
+AgentBufferKey = (
+    BufferKey | tuple[ObservationKeyPrefix, int] | tuple[RewardSignalKeyPrefix, str]
+)
+
+
+def obs_key(index: int, following: bool = False) -> AgentBufferKey:
+    """The key of the index-th observation (following: of the observation after the step)."""
+    prefix = ObservationKeyPrefix.NEXT_OBSERVATION if following else ObservationKeyPrefix.OBSERVATION
+    return (prefix, index)
+
+
+def signal_key(prefix: RewardSignalKeyPrefix, signal: str) -> AgentBufferKey:
+    return (prefix, signal)
+
+
+def key_name(key: AgentBufferKey) -> str:
+    """A key as text ("obs:0", "value_estimates:extrinsic", "done"), for files and messages."""
+    if isinstance(key, BufferKey):
+        return key.value
+    if isinstance(key, tuple) and len(key) == 2:
+        prefix, part = key
+        if isinstance(prefix, ObservationKeyPrefix) and isinstance(part, int):
+            return f"{prefix.value}:{part}"
+        if isinstance(prefix, RewardSignalKeyPrefix) and isinstance(part, str):
+            return f"{prefix.value}:{part}"
+    raise BufferException(
+        f"{key!r} is not a buffer key: use a BufferKey, (ObservationKeyPrefix, index) or "
+        "(RewardSignalKeyPrefix, signal name)."
+    )
+
+
+def key_from_name(name: str) -> AgentBufferKey:
+    """The key key_name wrote as name."""
+    head, sep, part = name.partition(":")
+    if not sep:
+        return BufferKey(head)
+    if head in {p.value for p in ObservationKeyPrefix}:
+        return (ObservationKeyPrefix(head), int(part))
+    return (RewardSignalKeyPrefix(head), part)
+
+
+class BufferException(UnityException):
+    """Columns of an AgentBuffer disagree (lengths, shapes or dtypes), or a saved buffer
+    cannot be read."""
 
 
 class AgentBuffer:
-    """Named columns with one row per step. Appending doubles a column's capacity when it
-    is full, so that adding trajectories costs amortized O(rows), not a copy each time."""
+    """Columns with one row per step. Appending doubles a column's capacity when it is full,
+    so that adding trajectories costs amortized O(rows), not a copy each time."""
 
     def __init__(self) -> None:
-        self._data: dict[str, np.ndarray] = {}
+        self._data: dict[AgentBufferKey, np.ndarray] = {}
         self._length = 0
 
     def __len__(self) -> int:
@@ -25,30 +104,45 @@ class AgentBuffer:
     def __contains__(self, key: object) -> bool:
         return key in self._data
 
-    def __getitem__(self, key: str) -> np.ndarray:
+    def __getitem__(self, key: AgentBufferKey) -> np.ndarray:
         """The rows of a column (a view: copy it to keep it past the next change)."""
-        return self._data[key][: self._length]
+        try:
+            return self._data[key][: self._length]
+        except KeyError:
+            raise KeyError(
+                f"The buffer has no column {key_name(key)}; it has "
+                f"{sorted(key_name(k) for k in self._data)}."
+            ) from None
 
-    def keys(self) -> list[str]:
+    def keys(self) -> list[AgentBufferKey]:
         return list(self._data)
 
-    def __iter__(self) -> Iterator[str]:
-        """The column names."""
+    def __iter__(self) -> Iterator[AgentBufferKey]:
         return iter(list(self._data))
 
-    def items(self) -> Iterator[tuple[str, np.ndarray]]:
+    def items(self) -> Iterator[tuple[AgentBufferKey, np.ndarray]]:
         return ((key, self[key]) for key in self._data)
 
-    def extend(self, columns: Mapping[str, np.ndarray]) -> None:
+    def count(self, prefix: ObservationKeyPrefix) -> int:
+        """How many observation columns of prefix the buffer has."""
+        return sum(1 for key in self._data if isinstance(key, tuple) and key[0] == prefix)
+
+    def observations(self, following: bool = False) -> list[np.ndarray]:
+        """The observation columns in order (following: the next observations)."""
+        prefix = ObservationKeyPrefix.NEXT_OBSERVATION if following else ObservationKeyPrefix.OBSERVATION
+        return [self[(prefix, k)] for k in range(self.count(prefix))]
+
+    def extend(self, columns: Mapping[AgentBufferKey, np.ndarray]) -> None:
         """Append rows: every column of the buffer, and only those, with the same length."""
         if not columns:
             return
-        lengths = {key: len(value) for key, value in columns.items()}
+        lengths = {key_name(key): len(value) for key, value in columns.items()}
         if len(set(lengths.values())) != 1:
             raise BufferException(f"Columns of different lengths: {lengths}.")
         if self._data and set(columns) != set(self._data):
             raise BufferException(
-                f"The columns {sorted(columns)} do not match the buffer's {sorted(self._data)}."
+                f"The columns {sorted(lengths)} do not match the buffer's "
+                f"{sorted(key_name(k) for k in self._data)}."
             )
         added = next(iter(lengths.values()))
         needed = self._length + added
@@ -59,7 +153,8 @@ class AgentBuffer:
                 column = np.empty((max(needed, 16), *value.shape[1:]), dtype=value.dtype)
             elif column.shape[1:] != value.shape[1:]:
                 raise BufferException(
-                    f"Column {key!r} holds rows of shape {column.shape[1:]}, not {value.shape[1:]}."
+                    f"Column {key_name(key)} holds rows of shape {column.shape[1:]}, not "
+                    f"{value.shape[1:]}."
                 )
             elif len(column) < needed:
                 grown = np.empty((max(needed, 2 * len(column)), *column.shape[1:]), column.dtype)
@@ -68,6 +163,19 @@ class AgentBuffer:
             column[self._length : needed] = value
             self._data[key] = column
         self._length = needed
+
+    def add_column(self, key: AgentBufferKey, values: np.ndarray) -> None:
+        """Add (or replace) a column with one value per row the buffer has."""
+        values = np.asarray(values)
+        if len(values) != self._length:
+            raise BufferException(
+                f"Column {key_name(key)} has {len(values)} rows; the buffer has {self._length}."
+            )
+        self._data[key] = values.copy()
+
+    def drop(self, key: AgentBufferKey) -> None:
+        """Remove a column if it is there."""
+        self._data.pop(key, None)
 
     def truncate(self, max_length: int) -> None:
         """Keep only the last max_length rows (the oldest are dropped)."""
@@ -82,11 +190,64 @@ class AgentBuffer:
         self._data.clear()
         self._length = 0
 
-    def shuffled_minibatches(
-        self, batch_size: int, rng: np.random.Generator
-    ) -> Iterator[dict[str, np.ndarray]]:
-        """Minibatches of batch_size rows in a random order (the last one may be smaller)."""
-        order = rng.permutation(self._length)
-        for start in range(0, self._length, batch_size):
-            rows = order[start : start + batch_size]
-            yield {key: self[key][rows] for key in self._data}
+    def rows(self, rows: np.ndarray) -> dict[AgentBufferKey, np.ndarray]:
+        """The given rows of every column."""
+        return {key: self[key][rows] for key in self._data}
+
+    def minibatches(
+        self, batch_size: int, rng: np.random.Generator, sequence_length: int = 1
+    ) -> Iterator[dict[AgentBufferKey, np.ndarray]]:
+        """One shuffled pass: minibatches of batch_size rows (the rest, fewer than
+        batch_size, is left out). With sequence_length > 1 the buffer is cut into
+        consecutive sequences of that many rows, which are shuffled whole and kept in order
+        inside: a batch is batch_size // sequence_length sequences, one after another."""
+        if sequence_length < 1 or batch_size < sequence_length:
+            raise BufferException(
+                f"batch_size {batch_size} must be at least sequence_length {sequence_length} "
+                "(and that at least 1)."
+            )
+        n_sequences = self._length // sequence_length
+        per_batch = batch_size // sequence_length
+        order = rng.permutation(n_sequences)
+        offsets = np.arange(sequence_length)
+        for start in range(0, n_sequences - per_batch + 1, per_batch):
+            chosen = order[start : start + per_batch]
+            yield self.rows((chosen[:, None] * sequence_length + offsets).reshape(-1))
+
+    def sample(
+        self, batch_size: int, rng: np.random.Generator, sequence_length: int = 1
+    ) -> dict[AgentBufferKey, np.ndarray]:
+        """batch_size rows drawn at random with replacement (off-policy minibatches), as
+        whole sequences of sequence_length rows."""
+        n_sequences = self._length // sequence_length
+        if n_sequences < 1:
+            raise BufferException(
+                f"Cannot sample from a buffer of {self._length} rows with sequences of "
+                f"{sequence_length}."
+            )
+        chosen = rng.integers(0, n_sequences, size=max(batch_size // sequence_length, 1))
+        offsets = np.arange(sequence_length)
+        return self.rows((chosen[:, None] * sequence_length + offsets).reshape(-1))
+
+    def save(self, path: str | Path) -> None:
+        """Write the buffer to path (.npz, no pickled objects)."""
+        arrays = {key_name(key): column for key, column in self.items()}
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as file:
+            np.savez(file, **arrays)
+        tmp.replace(path)
+
+    def load(self, path: str | Path) -> None:
+        """Replace the contents with the buffer saved at path."""
+        try:
+            # Opened here: np.load leaks the file it opened when it is not a zip.
+            with Path(path).open("rb") as file, np.load(file, allow_pickle=False) as saved:
+                columns = {key_from_name(name): saved[name] for name in saved.files}
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+            raise BufferException(
+                f"Cannot read the saved buffer {path}: {error}; delete it to start with an "
+                "empty one."
+            ) from None
+        self.reset()
+        self.extend(columns)

@@ -1,13 +1,15 @@
 """Checkpoints of a run: the trainer state of each behavior on disk, its ONNX model, and the
 run's training_status.json.
 
-A checkpoint is `torch.save` of plain state dicts (network with its normalizer, optimizer,
-step) and is read back with `torch.load(weights_only=True)`: a results folder may come from
+A checkpoint is `torch.save` of the trainer's plain state dicts (`Trainer.checkpoint_state`:
+policy with its normalizer, optimizer with critic and reward signals, step) and is read back with `torch.load(weights_only=True)`: a results folder may come from
 elsewhere, and unpickling arbitrary objects from it would run arbitrary code.
 
 Layout under results/<run-id>/:
     <Behavior>/<Behavior>-<step>.pt and .onnx   every checkpoint (keep_checkpoints kept)
     <Behavior>/checkpoint.pt                    the latest, what --resume reads
+    <Behavior>/...                              what the trainer keeps beside (a replay
+                                                buffer, with save_replay_buffer)
     <Behavior>.onnx                             the final model
     run_logs/training_status.json               checkpoints, lessons, versions
 """
@@ -22,8 +24,7 @@ from typing import Any
 
 import torch
 
-from mlagents.trainers.ppo.trainer import PPOTrainer
-from mlagents.trainers.torch.model_serialization import export_policy_model
+from mlagents.trainers.trainer.trainer import Trainer
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +72,8 @@ class TrainingStatus:
         tmp.replace(self.path)
 
 
-def _state(trainer: PPOTrainer) -> dict[str, Any]:
-    return {
-        "network": trainer.policy.network.state_dict(),
-        "optimizer": trainer.optimizer.state_dict(),
-        "step": int(trainer.step),
-    }
-
-
 def save_checkpoint(
-    trainer: PPOTrainer,
+    trainer: Trainer,
     run_dir: Path,
     status: TrainingStatus,
     keep_checkpoints: int,
@@ -94,11 +87,12 @@ def save_checkpoint(
     folder.mkdir(parents=True, exist_ok=True)
     step = int(trainer.step)
     path = folder / f"{name}-{step}.pt"
-    state = _state(trainer)
+    state = trainer.checkpoint_state()
     torch.save(state, path)
     torch.save(state, folder / LATEST)
+    trainer.save_extra(folder)
     onnx_path = path.with_suffix(".onnx")
-    export_policy_model(trainer.policy.network, onnx_path)
+    trainer.export_model(onnx_path)
     entry = {
         "steps": step,
         "file_path": str(onnx_path),
@@ -114,7 +108,7 @@ def save_checkpoint(
             Path(file).unlink(missing_ok=True)
     if final:
         final_path = run_dir / f"{name}.onnx"
-        export_policy_model(trainer.policy.network, final_path)
+        trainer.export_model(final_path)
         record["final_checkpoint"] = {**entry, "file_path": str(final_path)}
         logger.info("Exported %s", final_path)
     status.save()
@@ -127,7 +121,7 @@ def latest_checkpoint(run_dir: Path, behavior_name: str) -> Path:
     return run_dir / behavior_name / LATEST
 
 
-def load_checkpoint(trainer: PPOTrainer, path: Path, weights_only_init: bool = False) -> bool:
+def load_checkpoint(trainer: Trainer, path: Path, weights_only_init: bool = False) -> bool:
     """Load the checkpoint at path (a .pt file, or a run folder for the behavior's latest);
     False if there is none.
 
@@ -139,13 +133,8 @@ def load_checkpoint(trainer: PPOTrainer, path: Path, weights_only_init: bool = F
     if not path.is_file():
         return False
     state = torch.load(path, map_location="cpu", weights_only=True)
-    trainer.policy.network.load_state_dict(state["network"])
+    trainer.load_checkpoint_state(state, weights_only=weights_only_init)
     if not weights_only_init:
-        trainer.optimizer.load_state_dict(state["optimizer"])
-        trainer.policy.step = int(state["step"])
-        # The trainer writes a summary whenever its step passes the next multiple of
-        # summary_freq; after a resume that is the next one above the restored step.
-        freq = int(trainer.settings.summary_freq)
-        trainer._next_summary = (trainer.step // freq + 1) * freq
+        trainer.load_extra(path.parent)
     logger.info("Loaded %s from %s (step %d)", trainer.brain_name, path, trainer.step)
     return True

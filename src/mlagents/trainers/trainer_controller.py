@@ -1,9 +1,9 @@
 """TrainerController: runs a whole training from RunOptions and an EnvManager.
 
 Each loop iteration steps the environments (`get_steps`), creates an AgentManager for
-every behavior id that has just appeared, and a PPOTrainer for its brain name if it has
-none yet (before its first steps are processed, so that none of its experience is lost),
-hands the steps to the agent managers, advances every trainer, checkpoints at each
+every behavior id that has just appeared, and a trainer (of its settings' trainer_type) for
+its brain name if it has none yet (before its first steps are processed, so that none of
+its experience is lost), hands the steps to the agent managers, advances every trainer, checkpoints at each
 checkpoint_interval, moves curricula on, and draws the progress line. Training ends when
 every trainer has reached its max_steps, or on Ctrl-C, which saves a checkpoint and a
 model first.
@@ -29,7 +29,6 @@ from mlagents.trainers.agent_processor import AgentManager
 from mlagents.trainers.behavior_id_utils import BehaviorIdentifiers
 from mlagents.trainers.checkpoints import TrainingStatus, load_checkpoint, save_checkpoint
 from mlagents.trainers.env_manager import EnvManager
-from mlagents.trainers.ppo.trainer import PPOTrainer
 from mlagents.trainers.progress import ProgressBar
 from mlagents.trainers.settings import (
     CurriculumSettings,
@@ -39,6 +38,8 @@ from mlagents.trainers.settings import (
     seed_samplers,
 )
 from mlagents.trainers.stats import StatsReporter
+from mlagents.trainers.trainer.trainer import Trainer
+from mlagents.trainers.trainer.trainer_factory import create_trainer
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
 from mlagents_envs.timers import hierarchical_timer, timed
 
@@ -94,7 +95,7 @@ class TrainerController:
         self.init_dir = checkpoint.maybe_init_path
         # By brain name: trainers, reporters, checkpoints and step counts; by behavior
         # id: agent managers.
-        self.trainers: dict[str, PPOTrainer] = {}
+        self.trainers: dict[str, Trainer] = {}
         self.reporters: dict[str, _RewardRecordingReporter] = {}
         self.managers: dict[str, AgentManager] = {}
         self._next_checkpoint: dict[str, int] = {}
@@ -193,7 +194,7 @@ class TrainerController:
         self.env_manager.set_policy(behavior_id, policy)
         self.managers[behavior_id] = manager
 
-    def _create_trainer(self, name: str, spec: Any) -> PPOTrainer:
+    def _create_trainer(self, name: str, spec: Any) -> Trainer:
         settings = self.options.settings_for(name)
         if name not in self.options.behaviors:
             logger.warning(
@@ -202,7 +203,7 @@ class TrainerController:
                 name,
             )
         reporter = _RewardRecordingReporter(name)
-        trainer = PPOTrainer(name, spec, settings, seed=self.seed, stats_reporter=reporter)
+        trainer = create_trainer(name, spec, settings, seed=self.seed, stats_reporter=reporter)
         self._load(trainer, settings.init_path)
         if self.inference:
             # Inference acts as the exported model does by default: the most likely action.
@@ -221,7 +222,7 @@ class TrainerController:
         logger.info("Created trainer for behavior %s (step %d).", name, trainer.step)
         return trainer
 
-    def _load(self, trainer: PPOTrainer, init_path: str | None) -> None:
+    def _load(self, trainer: Trainer, init_path: str | None) -> None:
         name = trainer.brain_name
         if self.resume:
             if not load_checkpoint(trainer, self.run_dir):
@@ -235,7 +236,7 @@ class TrainerController:
 
     # Saving.
 
-    def _save(self, trainer: PPOTrainer, final: bool = False) -> None:
+    def _save(self, trainer: Trainer, final: bool = False) -> None:
         recent = self.reporters[trainer.brain_name].recent
         reward = float(np.mean(recent)) if recent else None
         save_checkpoint(

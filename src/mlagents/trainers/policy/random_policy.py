@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from mlagents.trainers.action_info import ActionInfo
+from mlagents.trainers.buffer import BufferKey
 from mlagents.trainers.policy.policy import Policy
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec, DecisionSteps
 
 
 class RandomPolicy(Policy):
     """Continuous actions uniform in [-1, 1); each discrete branch uniform over the actions
-    its mask allows. Outputs "log_probs" (the log probability of the sampled actions)."""
+    its mask allows. Outputs the log-probabilities of the sampled actions, per continuous
+    dimension and per branch, as a TorchPolicy does."""
 
     def __init__(self, behavior_spec: BehaviorSpec, seed: int | None = None) -> None:
         super().__init__(behavior_spec)
@@ -25,7 +27,8 @@ class RandomPolicy(Policy):
             np.float32
         )
         discrete = np.zeros((n, spec.discrete_size), dtype=np.int32)
-        log_probs = np.full(n, -np.log(2.0) * spec.continuous_size, dtype=np.float32)
+        continuous_log_probs = np.full((n, spec.continuous_size), -np.log(2.0), np.float32)
+        discrete_log_probs = np.zeros((n, spec.discrete_size), dtype=np.float32)
         masks = decision_requests.action_mask or []
         for branch, size in enumerate(spec.discrete_branches):
             allowed = ~masks[branch] if branch < len(masks) else np.ones((n, size), bool)
@@ -34,11 +37,14 @@ class RandomPolicy(Policy):
             # The largest of uniform keys over the allowed actions is uniform among them.
             keys = np.where(allowed, self._rng.random((n, size)), -1.0)
             discrete[:, branch] = keys.argmax(axis=1)
-            log_probs -= np.log(allowed.sum(axis=1)).astype(np.float32)
+            discrete_log_probs[:, branch] = -np.log(allowed.sum(axis=1))
         action = ActionTuple(continuous, discrete)
         return ActionInfo(
             action=action,
             env_action=action,
-            outputs={"log_probs": log_probs},
+            outputs={
+                BufferKey.CONTINUOUS_LOG_PROBS.value: continuous_log_probs,
+                BufferKey.DISCRETE_LOG_PROBS.value: discrete_log_probs,
+            },
             agent_ids=decision_requests.agent_id.tolist(),
         )

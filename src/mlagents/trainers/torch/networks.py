@@ -1,5 +1,5 @@
-"""The actor-critic network of PPO: observation encoders, an actor body with heads for
-continuous (Gaussian) and discrete (masked categorical) actions, a separate critic.
+"""Networks: observation encoders, bodies (encoders and an MLP), the actor (a body and the
+action model) and value networks with one head per reward signal.
 
 Images enter the network as (batch, channels, height, width), the layout of the convolutions
 and of Unity's ONNX contract in both generations. Environments send them either way (2.x
@@ -10,22 +10,23 @@ channels-last ones, once, on their way in.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 
 from mlagents.trainers.settings import NetworkSettings
+from mlagents.trainers.torch.action_model import (
+    ActionLogProbs,
+    ActionModel,
+    ActionSample,
+    Distributions,
+)
 from mlagents.trainers.torch.encoders import MIN_RESOLUTION, VISUAL_ENCODERS, VectorEncoder
+from mlagents.trainers.torch.layers import mlp, value_layer
 from mlagents_envs.base_env import BehaviorSpec, ObservationSpec
 from mlagents_envs.codec.generation import image_channels_first, image_chw
-
-#: Continuous actions are clamped to this range, then divided by it, before the environment.
-ACTION_CLAMP = 3.0
-
 
 def channels_last(specs: Sequence[ObservationSpec]) -> tuple[bool, ...]:
     """For each observation: is it an image sent as (height, width, channels)?"""
@@ -45,15 +46,6 @@ def observation_tensors(
             tensor = tensor.permute(0, 3, 1, 2)
         tensors.append(tensor)
     return tensors
-
-
-def _mlp(inputs: int, hidden: int, layers: int) -> nn.Sequential:
-    modules: list[nn.Module] = []
-    size = inputs
-    for _ in range(layers):
-        modules += [nn.Linear(size, hidden), nn.SiLU()]
-        size = hidden
-    return nn.Sequential(*modules)
 
 
 class ObservationEncoder(nn.Module):
@@ -97,97 +89,61 @@ class ObservationEncoder(nn.Module):
                 normalizer.update(obs.reshape(len(obs), -1))
 
 
-class ActionOutput(NamedTuple):
-    continuous: torch.Tensor  # (n, c) sampled (or the mean when deterministic)
-    discrete: torch.Tensor  # (n, d) int64
-    log_prob: torch.Tensor  # (n,) of the whole action
-    entropy: torch.Tensor  # (n,)
+class NetworkBody(nn.Module):
+    """Observation encoders, then an MLP over their codes (and over extra inputs, such as
+    the actions a Q network judges, concatenated to the codes)."""
+
+    def __init__(
+        self, specs: list[ObservationSpec], settings: NetworkSettings, extra_inputs: int = 0
+    ) -> None:
+        super().__init__()
+        self.encoder = ObservationEncoder(specs, settings)
+        inputs = self.encoder.output_size + extra_inputs
+        self.mlp = mlp(inputs, settings.hidden_units, settings.num_layers)
+        self.output_size = settings.hidden_units if settings.num_layers else inputs
+
+    def forward(
+        self, observations: list[torch.Tensor], extra: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        code = self.encoder(observations)
+        if extra is not None:
+            code = torch.cat([code, extra], dim=1)
+        return self.mlp(code)
+
+    def update_normalization(self, observations: list[torch.Tensor]) -> None:
+        self.encoder.update_normalization(observations)
 
 
-class ActorCritic(nn.Module):
-    """Actor and critic with separate bodies over shared-architecture encoders."""
+class Actor(nn.Module):
+    """The policy network: a body and an action model (see action_model)."""
 
-    def __init__(self, spec: BehaviorSpec, settings: NetworkSettings) -> None:
+    def __init__(
+        self,
+        spec: BehaviorSpec,
+        settings: NetworkSettings,
+        conditional_sigma: bool = False,
+        tanh_squash: bool = False,
+    ) -> None:
         super().__init__()
         self.spec = spec
         observation_specs = list(spec.observation_specs)
         #: Which observations the environment sends channels-last (see observation_tensors).
         self.channels_last = channels_last(observation_specs)
-        self.actor_encoder = ObservationEncoder(observation_specs, settings)
-        self.critic_encoder = ObservationEncoder(observation_specs, settings)
-        hidden, layers = settings.hidden_units, settings.num_layers
-        self.actor_body = _mlp(self.actor_encoder.output_size, hidden, layers)
-        self.critic_body = _mlp(self.critic_encoder.output_size, hidden, layers)
-        body = hidden if layers else self.actor_encoder.output_size
-        critic_body = hidden if layers else self.critic_encoder.output_size
-        self.value_head = nn.Linear(critic_body, 1)
-        action = spec.action_spec
-        self.continuous_size = action.continuous_size
-        self.branches = list(action.discrete_branches)
-        if self.continuous_size:
-            self.mu = nn.Linear(body, self.continuous_size)
-            nn.init.normal_(self.mu.weight, std=0.01)
-            nn.init.zeros_(self.mu.bias)
-            self.log_sigma = nn.Parameter(torch.zeros(1, self.continuous_size))
-        self.logits = nn.ModuleList([nn.Linear(body, size) for size in self.branches])
-        for head in self.logits:
-            nn.init.normal_(head.weight, std=0.01)  # type: ignore[arg-type]
+        self.body = NetworkBody(observation_specs, settings)
+        self.action_model = ActionModel(
+            self.body.output_size, spec.action_spec, conditional_sigma, tanh_squash
+        )
 
     def update_normalization(self, observations: list[torch.Tensor]) -> None:
-        self.actor_encoder.update_normalization(observations)
-        self.critic_encoder.update_normalization(observations)
-
-    def value(self, observations: list[torch.Tensor]) -> torch.Tensor:
-        code = self.critic_body(self.critic_encoder(observations))
-        return self.value_head(code).squeeze(-1)
-
-    def _heads(
-        self, observations: list[torch.Tensor], masks: torch.Tensor | None
-    ) -> tuple[torch.Tensor | None, torch.Tensor | None, list[torch.Tensor]]:
-        code = self.actor_body(self.actor_encoder(observations))
-        mu = sigma = None
-        if self.continuous_size:
-            mu = self.mu(code)
-            sigma = torch.exp(torch.clamp(self.log_sigma, -20.0, 2.0)).expand_as(mu)
-        logits = []
-        start = 0
-        for head, size in zip(self.logits, self.branches):
-            branch_logits = head(code)
-            if masks is not None:
-                allowed = masks[:, start : start + size] > 0.5
-                # An agent with everything masked keeps its logits (the environment's fault).
-                allowed = allowed | ~allowed.any(dim=1, keepdim=True)
-                branch_logits = branch_logits.masked_fill(~allowed, -1e8)
-            logits.append(torch.log_softmax(branch_logits, dim=1))
-            start += size
-        return mu, sigma, logits
+        self.body.update_normalization(observations)
 
     def act(
         self,
         observations: list[torch.Tensor],
         masks: torch.Tensor | None,
         deterministic: bool = False,
-    ) -> ActionOutput:
-        mu, sigma, logits = self._heads(observations, masks)
-        n = observations[0].shape[0]
-        log_prob = torch.zeros(n)
-        entropy = torch.zeros(n)
-        continuous = torch.zeros(n, 0)
-        if mu is not None and sigma is not None:
-            continuous = mu if deterministic else mu + sigma * torch.randn_like(mu)
-            log_prob = log_prob + _gaussian_log_prob(continuous, mu, sigma)
-            entropy = entropy + _gaussian_entropy(sigma)
-        chosen = []
-        for branch_logits in logits:
-            if deterministic:
-                index = branch_logits.argmax(dim=1)
-            else:
-                index = torch.multinomial(branch_logits.exp(), 1).squeeze(1)
-            chosen.append(index)
-            log_prob = log_prob + branch_logits.gather(1, index[:, None]).squeeze(1)
-            entropy = entropy - (branch_logits.exp() * branch_logits).sum(dim=1)
-        discrete = torch.stack(chosen, dim=1) if chosen else torch.zeros(n, 0, dtype=torch.long)
-        return ActionOutput(continuous, discrete, log_prob, entropy)
+    ) -> ActionSample:
+        return self.action_model(self.body(observations), masks, deterministic)
 
     def evaluate(
         self,
@@ -195,28 +151,55 @@ class ActorCritic(nn.Module):
         masks: torch.Tensor | None,
         continuous: torch.Tensor,
         discrete: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Log probability and entropy of given actions under the current policy."""
-        mu, sigma, logits = self._heads(observations, masks)
-        n = observations[0].shape[0]
-        log_prob = torch.zeros(n)
-        entropy = torch.zeros(n)
-        if mu is not None and sigma is not None:
-            log_prob = log_prob + _gaussian_log_prob(continuous, mu, sigma)
-            entropy = entropy + _gaussian_entropy(sigma)
-        for branch, branch_logits in enumerate(logits):
-            index = discrete[:, branch].long()
-            log_prob = log_prob + branch_logits.gather(1, index[:, None]).squeeze(1)
-            entropy = entropy - (branch_logits.exp() * branch_logits).sum(dim=1)
-        return log_prob, entropy
+    ) -> tuple[ActionLogProbs, torch.Tensor]:
+        """Log-probabilities and entropy of given actions under the current policy."""
+        log_probs, entropy, _ = self.action_model.evaluate(
+            self.body(observations), masks, continuous, discrete
+        )
+        return log_probs, entropy
+
+    def distributions(
+        self, observations: list[torch.Tensor], masks: torch.Tensor | None
+    ) -> Distributions:
+        return self.action_model.distributions(self.body(observations), masks)
 
 
-_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+class ValueNetwork(nn.Module):
+    """One head per reward signal (stream) over a body: value estimates, or with
+    outputs_per_stream > 1 one value per action (a discrete Q network).
 
+    Returns {stream: (n,)} when outputs_per_stream is 1, else {stream: (n, outputs)}.
+    body: an existing body to put the heads on (PPO's shared_critic: the actor's)."""
 
-def _gaussian_log_prob(x: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    return (-((x - mu) ** 2) / (2 * sigma**2) - torch.log(sigma) - _LOG_SQRT_2PI).sum(dim=1)
+    def __init__(
+        self,
+        stream_names: list[str],
+        specs: list[ObservationSpec],
+        settings: NetworkSettings,
+        extra_inputs: int = 0,
+        outputs_per_stream: int = 1,
+        body: NetworkBody | None = None,
+    ) -> None:
+        super().__init__()
+        self.stream_names = list(stream_names)
+        self.channels_last = channels_last(specs)
+        self.body = body if body is not None else NetworkBody(specs, settings, extra_inputs)
+        self.outputs_per_stream = outputs_per_stream
+        self.heads = nn.ModuleDict(
+            {
+                name: value_layer(self.body.output_size, outputs_per_stream)
+                for name in self.stream_names
+            }
+        )
 
+    def update_normalization(self, observations: list[torch.Tensor]) -> None:
+        self.body.update_normalization(observations)
 
-def _gaussian_entropy(sigma: torch.Tensor) -> torch.Tensor:
-    return (0.5 + _LOG_SQRT_2PI + torch.log(sigma)).sum(dim=1)
+    def forward(
+        self, observations: list[torch.Tensor], extra: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        code = self.body(observations, extra)
+        out = {name: head(code) for name, head in self.heads.items()}
+        if self.outputs_per_stream == 1:
+            out = {name: value.squeeze(-1) for name, value in out.items()}
+        return out

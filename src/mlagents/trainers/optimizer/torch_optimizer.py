@@ -1,0 +1,112 @@
+"""TorchOptimizer: what every algorithm's optimizer has — the reward providers of its
+trainer's `reward_signals`, a critic with one value head per signal, and value estimates
+of trajectories for bootstrapping."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from mlagents.trainers.buffer import AgentBuffer, AgentBufferKey, BufferKey, obs_key
+from mlagents.trainers.settings import TrainerSettings
+from mlagents.trainers.torch.components.reward_providers import (
+    BaseRewardProvider,
+    create_reward_provider,
+)
+from mlagents.trainers.torch.networks import ValueNetwork, observation_tensors
+from mlagents.trainers.torch_policy import TorchPolicy
+
+
+class Batch(Protocol):
+    """Rows of buffer columns by key: an AgentBuffer, or a minibatch drawn from one."""
+
+    def __getitem__(self, key: AgentBufferKey, /) -> np.ndarray: ...
+
+    def __contains__(self, key: object, /) -> bool: ...
+
+
+def batch_observations(
+    batch: Batch, n_obs: int, channels_last: tuple[bool, ...], following: bool = False
+) -> list[torch.Tensor]:
+    """The n_obs observations (or next observations) of batch as network inputs."""
+    return observation_tensors([batch[obs_key(k, following)] for k in range(n_obs)], channels_last)
+
+
+def batch_masks(batch: Batch) -> torch.Tensor | None:
+    """The action masks of batch (1 = allowed), None without discrete actions."""
+    if BufferKey.ACTION_MASK in batch:
+        return torch.as_tensor(batch[BufferKey.ACTION_MASK])
+    return None
+
+
+class TorchOptimizer(ABC):
+    """An algorithm's losses and updates. Subclasses build the critic (`self.critic`, with
+    a head per reward signal) and the torch optimizers, and implement `update`."""
+
+    critic: ValueNetwork
+
+    def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings) -> None:
+        self.policy = policy
+        self.trainer_settings = trainer_settings
+        self.n_obs = len(policy.behavior_spec.observation_specs)
+        self.reward_signals: dict[str, BaseRewardProvider] = {
+            name: create_reward_provider(name, policy.behavior_spec, settings)
+            for name, settings in trainer_settings.reward_signals.items()
+        }
+
+    @property
+    def stream_names(self) -> list[str]:
+        return list(self.reward_signals)
+
+    @abstractmethod
+    def update(self, batch: Batch, **schedules: float) -> dict[str, float]:
+        """One gradient step on a minibatch; the losses and other stats to report, by
+        their TensorBoard names."""
+
+    def update_reward_signals(self, batch: Batch) -> dict[str, float]:
+        stats: dict[str, float] = {}
+        for provider in self.reward_signals.values():
+            stats.update(provider.update(batch))  # type: ignore[arg-type]
+        return stats
+
+    def update_normalization(self, buffer: AgentBuffer) -> None:
+        """Feed a trajectory's observations to the normalizers of the critic (the policy
+        updates its own)."""
+        self.critic.update_normalization(
+            batch_observations(buffer, self.n_obs, self.critic.channels_last)
+        )
+
+    @torch.no_grad()
+    def value_estimates(
+        self, buffer: AgentBuffer, next_obs: list[np.ndarray], ended: bool
+    ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """Each signal's value estimates of a trajectory's steps, and of the observation
+        after its last step (0 where the episode truly ended and the signal stops there)."""
+        observations = batch_observations(buffer, self.n_obs, self.critic.channels_last)
+        values = {k: v.numpy().astype(np.float32) for k, v in self.critic(observations).items()}
+        last = observation_tensors([o[None] for o in next_obs], self.critic.channels_last)
+        following = self.critic(last)
+        next_values = {
+            name: 0.0 if ended and not self.reward_signals[name].ignore_done else float(v[0])
+            for name, v in following.items()
+        }
+        return values, next_values
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a checkpoint keeps of the optimizer (critic, torch optimizers, reward
+        providers); subclasses add their parts."""
+        return {
+            "critic": self.critic.state_dict(),
+            "reward_signals": {
+                name: provider.state_dict() for name, provider in self.reward_signals.items()
+            },
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.critic.load_state_dict(state["critic"])
+        for name, provider in self.reward_signals.items():
+            provider.load_state_dict(state.get("reward_signals", {}).get(name, {}))

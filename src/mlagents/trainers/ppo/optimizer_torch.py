@@ -1,0 +1,115 @@
+"""PPO's losses: the clipped surrogate per action part, a clipped value loss per reward
+signal, an entropy bonus; Adam over the actor and the critic (or one shared body)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from mlagents.trainers.buffer import AgentBuffer, BufferKey, RewardSignalKeyPrefix, signal_key
+from mlagents.trainers.optimizer.torch_optimizer import (
+    Batch,
+    TorchOptimizer,
+    batch_masks,
+    batch_observations,
+)
+from mlagents.trainers.settings import TrainerSettings
+from mlagents.trainers.torch.networks import ValueNetwork
+from mlagents.trainers.torch_policy import TorchPolicy
+
+
+def explained_variance(predicted: np.ndarray, target: np.ndarray) -> float:
+    """1 - Var(target - predicted) / Var(target): 1 is a perfect critic, 0 one no better
+    than a constant (nan when the targets do not vary)."""
+    variance = float(np.var(target))
+    return float("nan") if variance == 0 else 1.0 - float(np.var(target - predicted)) / variance
+
+
+class PPOOptimizer(TorchOptimizer):
+    def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings) -> None:
+        super().__init__(policy, trainer_settings)
+        hp = trainer_settings.hyperparameters
+        specs = list(policy.behavior_spec.observation_specs)
+        self.shared_critic = bool(hp.shared_critic)
+        if self.shared_critic:
+            # Value heads on the actor's own body: one encoder and MLP for both.
+            self.critic = ValueNetwork(
+                self.stream_names, specs, policy.network_settings, body=policy.actor.body
+            )
+        else:
+            self.critic = ValueNetwork(self.stream_names, specs, policy.network_settings)
+        parameters = {id(p): p for p in [*policy.actor.parameters(), *self.critic.parameters()]}
+        self.optimizer = torch.optim.Adam(list(parameters.values()), lr=hp.learning_rate)
+
+    def update_normalization(self, buffer: AgentBuffer) -> None:
+        if not self.shared_critic:  # a shared body is the policy's, normalized by it
+            super().update_normalization(buffer)
+
+    def update(self, batch: Batch, **schedules: float) -> dict[str, float]:
+        learning_rate = schedules["learning_rate"]
+        epsilon, beta = schedules["epsilon"], schedules["beta"]
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate
+        actor = self.policy.actor
+        observations = batch_observations(batch, self.n_obs, actor.channels_last)
+        log_probs, entropy = actor.evaluate(
+            observations,
+            batch_masks(batch),
+            torch.as_tensor(batch[BufferKey.CONTINUOUS_ACTION]),
+            torch.as_tensor(batch[BufferKey.DISCRETE_ACTION]),
+        )
+        old_log_probs = torch.cat(
+            [
+                torch.as_tensor(batch[BufferKey.CONTINUOUS_LOG_PROBS]),
+                torch.as_tensor(batch[BufferKey.DISCRETE_LOG_PROBS]),
+            ],
+            dim=1,
+        )
+        # The ratio and its clip per continuous dimension and per branch, then averaged,
+        # as ML-Agents does: one wild dimension is clipped alone.
+        log_ratio = log_probs.flat() - old_log_probs
+        ratio = torch.exp(log_ratio)
+        advantage = torch.as_tensor(batch[BufferKey.ADVANTAGES])[:, None]
+        surrogate = torch.min(
+            ratio * advantage, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantage
+        )
+        policy_loss = -surrogate.mean()
+        critic_observations = batch_observations(batch, self.n_obs, self.critic.channels_last)
+        values = self.critic(critic_observations)
+        value_losses = []
+        for name, value in values.items():
+            old = torch.as_tensor(batch[signal_key(RewardSignalKeyPrefix.VALUE_ESTIMATES, name)])
+            returns = torch.as_tensor(batch[signal_key(RewardSignalKeyPrefix.RETURNS, name)])
+            clipped = old + torch.clamp(value - old, -epsilon, epsilon)
+            value_losses.append(torch.max((value - returns) ** 2, (clipped - returns) ** 2).mean())
+        value_loss = torch.stack(value_losses).mean()
+        loss = policy_loss + 0.5 * value_loss - beta * entropy.mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        import os
+        if os.environ.get('CLIP'): torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g['params']], 0.5)
+        self.optimizer.step()
+        with torch.no_grad():
+            # The k3 estimator of KL(old || new): unbiased and never negative.
+            approx_kl = ((ratio - 1) - log_ratio).mean()
+            clip_fraction = ((ratio - 1).abs() > epsilon).float().mean()
+        return {
+            "Losses/Policy Loss": float(policy_loss.detach()),
+            "Losses/Value Loss": float(value_loss.detach()),
+            "Policy/Entropy": float(entropy.mean().detach()),
+            "Policy/Approximate KL": float(approx_kl),
+            "Policy/Clip Fraction": float(clip_fraction),
+            "Policy/Learning Rate": learning_rate,
+            "Policy/Epsilon": epsilon,
+            "Policy/Beta": beta,
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "adam": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.optimizer.load_state_dict(state["adam"])

@@ -1,0 +1,1 @@
+"""Parts of the torch trainers that are not networks: reward providers."""

@@ -1,0 +1,31 @@
+"""The extrinsic reward signal: what the environment gives."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlagents.trainers.buffer import AgentBuffer, BufferKey
+from mlagents.trainers.settings import RewardSignalSettings
+from mlagents.trainers.torch.components.reward_providers.base_reward_provider import (
+    BaseRewardProvider,
+)
+from mlagents_envs.base_env import BehaviorSpec
+
+
+class ExtrinsicRewardProvider(BaseRewardProvider):
+    """The environment's reward of each agent, plus its group's reward.
+
+    A trainer that credits group rewards to the group itself (a cooperative trainer such
+    as POCA) sets add_group_rewards to False."""
+
+    name = "extrinsic"
+
+    def __init__(self, spec: BehaviorSpec, settings: RewardSignalSettings) -> None:
+        super().__init__(spec, settings)
+        self.add_group_rewards = True
+
+    def evaluate(self, buffer: AgentBuffer) -> np.ndarray:
+        rewards = np.asarray(buffer[BufferKey.ENVIRONMENT_REWARDS], dtype=np.float32)
+        if self.add_group_rewards and BufferKey.GROUP_REWARD in buffer:
+            rewards = rewards + buffer[BufferKey.GROUP_REWARD]
+        return rewards.astype(np.float32)

@@ -1,0 +1,1 @@
+"""The trainer base classes and the factory that picks one by trainer_type."""
