@@ -18,6 +18,7 @@ from mlagents.trainers.agent_processor import AgentManagerQueue
 from mlagents.trainers.behavior_id_utils import BehaviorIdentifiers
 from mlagents.trainers.buffer import AgentBuffer
 from mlagents.trainers.policy.policy import Policy
+from mlagents.trainers.ppo.settings import PPOSettings
 from mlagents.trainers.settings import RewardSignalSettings, TrainerSettings
 from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.torch.networks import observation_tensors
@@ -250,3 +251,8 @@ class PPOTrainer:
         report.add_stat("Policy/Epsilon", epsilon)
         report.add_stat("Policy/Beta", beta)
         buffer.reset()
+
+
+def get_type_and_setting() -> tuple[dict[str, type], dict[str, type]]:
+    """The trainer type this module provides (see mlagents.plugins.trainer_type)."""
+    return {"ppo": PPOTrainer}, {"ppo": PPOSettings}
