@@ -33,9 +33,16 @@ from mlagents_envs.side_channel.incoming_message import IncomingMessage
 from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_sim.catalog import ENVIRONMENTS, make_simulation
 from mlagents_sim.side_channels import EnvironmentParameters, EnvironmentParametersReceiver
+from tests.trainers.trainer_types_testing import sac_registered
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config" / "ppo"
 CONFIG_FILES = sorted(CONFIG_DIR.glob("*.yaml"))
+
+
+@pytest.fixture
+def sac():
+    with sac_registered():
+        yield
 
 
 def parse_error(d: dict, **kwargs) -> str:
@@ -286,7 +293,8 @@ def test_merged_settings_are_checked_together():
         ),
         (
             {"behaviors": {"3DBall": {"hyperparameters": {"tau": 0.005}}}},
-            "behaviors.3DBall.hyperparameters.tau: unknown key; it is a SAC hyperparameter",
+            "behaviors.3DBall.hyperparameters.tau: unknown key; it is a SAC hyperparameter; "
+            "set trainer_type: sac",
         ),
         (
             {"behaviors": {"3DBall": {"max_steps": "many"}}},
@@ -373,17 +381,13 @@ def test_merged_settings_are_checked_together():
         ({"debug": "no"}, "debug: expected true or false, got 'no' (str)"),
     ],
 )
-def test_errors_name_the_key_path(config, expected):
+def test_errors_name_the_key_path(config, expected, sac):
     assert parse_error(config).startswith(expected)
 
 
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        (
-            {"behaviors": {"B": {"trainer_type": "sac"}}},
-            "behaviors.B.trainer_type: the SAC trainer ('sac') is not implemented here",
-        ),
         (
             {"behaviors": {"B": {"trainer_type": "poca"}}},
             "behaviors.B.trainer_type: the MA-POCA trainer ('poca') is not implemented here",
@@ -404,6 +408,12 @@ def test_errors_name_the_key_path(config, expected):
 )
 def test_ml_agents_features_not_implemented_here_are_named(config, expected):
     assert parse_error(config).startswith(expected)
+
+
+def test_sac_is_a_trainer_type_with_its_own_hyperparameters(sac):
+    settings = RunOptions.from_dict({"behaviors": {"B": {"trainer_type": "sac"}}}).behaviors["B"]
+    assert settings.trainer_type == "sac"
+    assert (settings.hyperparameters.tau, settings.hyperparameters.batch_size) == (0.005, 128)
 
 
 def test_a_resolved_ml_agents_configuration_is_accepted():

@@ -1,0 +1,39 @@
+"""SAC's hyperparameters (`trainer_type: sac`), with ML-Agents 0.28's defaults."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from mlagents.trainers.settings_schema import in_range
+from mlagents.trainers.trainer_settings import HyperparamSettings
+
+__all__ = ["SACSettings"]
+
+# reward_signal_steps_per_update's default: "not given", replaced by steps_per_update.
+_FOLLOWS_STEPS_PER_UPDATE = math.nan
+
+
+@dataclass(frozen=True, kw_only=True)
+class SACSettings(HyperparamSettings):
+    """SAC's hyperparameters: a replay buffer of buffer_size steps, filled with
+    buffer_init_steps of random actions first; one update of batch_size samples every
+    steps_per_update agent steps (a fraction means several updates per step), the target
+    networks following by tau; entropy coefficients start at init_entcoef.
+    reward_signal_steps_per_update is steps_per_update unless given; the learning rate is
+    constant unless learning_rate_schedule says otherwise."""
+
+    batch_size: int = field(default=128, metadata=in_range(ge=1))
+    buffer_size: int = field(default=50000, metadata=in_range(ge=1))
+    buffer_init_steps: int = field(default=0, metadata=in_range(ge=0))
+    tau: float = field(default=0.005, metadata=in_range(gt=0, le=1))
+    steps_per_update: float = field(default=1.0, metadata=in_range(gt=0))
+    save_replay_buffer: bool = False
+    init_entcoef: float = field(default=1.0, metadata=in_range(gt=0))
+    reward_signal_steps_per_update: float = field(
+        default=_FOLLOWS_STEPS_PER_UPDATE, metadata=in_range(gt=0)
+    )
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.reward_signal_steps_per_update):
+            object.__setattr__(self, "reward_signal_steps_per_update", self.steps_per_update)

@@ -1,0 +1,235 @@
+"""How one behavior is trained: `TrainerSettings`, whose hyperparameters depend on trainer_type.
+
+Each trainer type (`ppo`, `sac`, or one another package registers through the entry-point
+group `mlagents.trainer_type`, see `mlagents.plugins.trainer_type`) has its own
+`HyperparamSettings` subclass; the registry is asked at parse time, never at import time,
+so that trainer modules can import these settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
+
+from mlagents.plugins.trainer_type import register_trainer_plugins
+from mlagents.trainers.settings_schema import (
+    NOT_IMPLEMENTED,
+    Section,
+    TrainerConfigError,
+    deep_merge,
+    in_range,
+    is_section_value,
+    key_path,
+    parsed_by,
+    suggest,
+    to_choice,
+    to_mapping,
+    to_str,
+)
+
+__all__ = [
+    "EncoderType",
+    "HyperparamSettings",
+    "NetworkSettings",
+    "RewardSignalSettings",
+    "ScheduleType",
+    "TrainerSettings",
+    "TrainerType",
+    "hyperparameter_class",
+    "merge_default_settings",
+]
+
+ScheduleType = Literal["linear", "constant"]
+EncoderType = Literal["simple", "nature_cnn", "resnet", "match3", "fully_connected"]
+#: A trainer type's name: a key of the registry (`register_trainer_plugins()`).
+TrainerType = str
+
+_DEFAULT_TRAINER_TYPE = "ppo"
+
+
+def _settings_types() -> dict[str, type[HyperparamSettings]]:
+    return register_trainer_plugins()[1]
+
+
+def _label(settings_type: type, trainer_type: str) -> str:
+    # "SACSettings" -> "SAC": how users name the algorithm; else the trainer type's name.
+    name = settings_type.__name__
+    if name.endswith("Settings") and name != "Settings":
+        return name[: -len("Settings")]
+    return trainer_type
+
+
+def hyperparameter_class(trainer_type: str, path: str = "trainer_type") -> type[HyperparamSettings]:
+    """The hyperparameter class of a registered trainer type; TrainerConfigError at path
+    (naming the registered ones) for any other name."""
+    known = _settings_types()
+    if trainer_type in known:
+        return known[trainer_type]
+    listed = ", ".join(sorted(known))
+    unimplemented = NOT_IMPLEMENTED["trainer_type"].get(trainer_type)
+    if unimplemented:
+        raise TrainerConfigError(
+            path,
+            f"{unimplemented} ({trainer_type!r}) is not implemented here; use one of: {listed}",
+        )
+    raise TrainerConfigError(
+        path,
+        f"{trainer_type!r} is not a registered trainer type; the known ones are: {listed} "
+        f"({suggest(trainer_type, list(known))}; trainers of other packages register through "
+        "the entry-point group mlagents.trainer_type)",
+    )
+
+
+def _parse_trainer_type(value: Any, path: str) -> str:
+    name = to_str(value, path)
+    hyperparameter_class(name, path)
+    return name
+
+
+@dataclass(frozen=True, kw_only=True)
+class HyperparamSettings(Section):
+    """What every trainer type's hyperparameters have (ML-Agents' base); a trainer type
+    subclasses it with its own fields and defaults."""
+
+    batch_size: int = field(default=1024, metadata=in_range(ge=1))
+    buffer_size: int = field(default=10240, metadata=in_range(ge=1))
+    learning_rate: float = field(default=3.0e-4, metadata=in_range(gt=0))
+    learning_rate_schedule: ScheduleType = "constant"
+
+    @classmethod
+    def _unknown(cls, key: str, value: Any) -> str:
+        # A key of another trainer type's hyperparameters: say which type it needs.
+        owners = [
+            (name, other)
+            for name, other in sorted(_settings_types().items())
+            if key in other.__dataclass_fields__ and key not in cls.__dataclass_fields__
+        ]
+        if owners:
+            labels = " or ".join(_label(other, name) for name, other in owners)
+            names = " or ".join(name for name, _ in owners)
+            return f"unknown key; it is a {labels} hyperparameter; set trainer_type: {names}"
+        return super()._unknown(key, value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkSettings(Section):
+    """The policy and value networks: an encoder per observation, then an MLP."""
+
+    _NULL_ONLY: ClassVar[Mapping[str, str]] = {"memory": "recurrent memory (an LSTM)"}
+    normalize: bool = False
+    hidden_units: int = field(default=128, metadata=in_range(ge=1))
+    num_layers: int = field(default=2, metadata=in_range(ge=1))
+    vis_encode_type: EncoderType = "simple"
+    goal_conditioning_type: Literal["hyper", "none"] = "hyper"
+    deterministic: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RewardSignalSettings(Section):
+    """A reward signal: its discount and the factor its rewards are scaled by."""
+
+    # ML-Agents writes a network_settings block under every signal; the extrinsic one has
+    # no network, so it is checked and dropped.
+    _IGNORED: ClassVar[frozenset[str]] = frozenset({"network_settings"})
+    gamma: float = field(default=0.99, metadata=in_range(ge=0, le=1))
+    strength: float = 1.0
+
+    @classmethod
+    def from_dict(cls, d: Any, path: str = "") -> RewardSignalSettings:
+        if isinstance(d, Mapping) and "network_settings" in d:
+            NetworkSettings.from_dict(d["network_settings"], key_path(path, "network_settings"))
+        return super().from_dict(d, path)
+
+
+def _parse_reward_signals(value: Any, path: str) -> dict[str, RewardSignalSettings]:
+    mapping = to_mapping(value, path, "a mapping of reward signal names to settings")
+    signals = {}
+    for key, item in mapping.items():
+        name = to_choice(key, ["extrinsic"], key_path(path, key), "reward_signals")
+        signals[name] = RewardSignalSettings.from_dict(item, key_path(path, name))
+    if not signals:
+        raise TrainerConfigError(path, "give at least one reward signal (extrinsic)")
+    return signals
+
+
+H = TypeVar("H", bound=HyperparamSettings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainerSettings(Section, Generic[H]):
+    """How one behavior is trained. hyperparameters are of trainer_type's class (its
+    defaults when not given); a trainer may annotate `TrainerSettings[ItsSettings]`."""
+
+    _NULL_ONLY: ClassVar[Mapping[str, str]] = {
+        "self_play": "self-play",
+        "behavioral_cloning": "behavioral cloning",
+    }
+    trainer_type: TrainerType = field(
+        default=_DEFAULT_TRAINER_TYPE, metadata=parsed_by(_parse_trainer_type)
+    )
+    # None until __post_init__ puts trainer_type's defaults there: a default_factory
+    # cannot see trainer_type.
+    hyperparameters: H = field(default=cast(Any, None))
+    network_settings: NetworkSettings = field(default_factory=NetworkSettings)
+    reward_signals: dict[str, RewardSignalSettings] = field(
+        default_factory=lambda: {"extrinsic": RewardSignalSettings()},
+        metadata=parsed_by(_parse_reward_signals),
+    )
+    init_path: str | None = None
+    keep_checkpoints: int = field(default=5, metadata=in_range(ge=1))
+    even_checkpoints: bool = False
+    checkpoint_interval: int = field(default=500000, metadata=in_range(ge=1))
+    max_steps: int = field(default=500000, metadata=in_range(ge=0))
+    time_horizon: int = field(default=64, metadata=in_range(ge=1))
+    summary_freq: int = field(default=50000, metadata=in_range(ge=1))
+    threaded: bool = False
+
+    def __post_init__(self) -> None:
+        expected = hyperparameter_class(self.trainer_type)
+        if self.hyperparameters is None:
+            object.__setattr__(self, "hyperparameters", expected())
+        elif not isinstance(self.hyperparameters, expected):
+            raise TrainerConfigError(
+                "hyperparameters",
+                f"{type(self.hyperparameters).__name__} given, but trainer_type "
+                f"{self.trainer_type!r} takes {expected.__name__}",
+            )
+
+    @classmethod
+    def _parse_field(cls, name: str, value: Any, path: str, parsed: Mapping[str, Any]) -> Any:
+        if name == "hyperparameters":
+            trainer_type = parsed.get("trainer_type", _DEFAULT_TRAINER_TYPE)
+            return hyperparameter_class(trainer_type).from_dict(value, path)
+        return super()._parse_field(name, value, path, parsed)
+
+    @classmethod
+    def _subsections(cls) -> dict[str, tuple[type[Section], ...]]:
+        return {**super()._subsections(), "hyperparameters": tuple(_settings_types().values())}
+
+    @property
+    def effective_checkpoint_interval(self) -> int:
+        """Steps between checkpoints: with even_checkpoints, keep_checkpoints of them spread
+        evenly over max_steps; otherwise checkpoint_interval."""
+        if self.even_checkpoints:
+            return max(self.max_steps // self.keep_checkpoints, 1)
+        return self.checkpoint_interval
+
+
+def merge_default_settings(default: Mapping, behavior: Any) -> Any:
+    """A behavior's raw settings with default_settings' merged under them, key by key.
+
+    A behavior that names another trainer_type than default_settings keeps only its own
+    hyperparameters (the rest are its type's defaults): another type's would not fit.
+    A behavior that is not a mapping is returned as it is, for its own error message.
+    """
+    if not is_section_value(behavior):
+        return behavior
+    own = behavior or {}
+    merged = deep_merge(default, own)
+    default_type = default.get("trainer_type", _DEFAULT_TRAINER_TYPE)
+    if merged.get("trainer_type", _DEFAULT_TRAINER_TYPE) != default_type:
+        merged.pop("hyperparameters", None)
+        if "hyperparameters" in own:
+            merged["hyperparameters"] = own["hyperparameters"]
+    return merged
