@@ -27,7 +27,6 @@ from mlagents.trainers.stats import (
 )
 from mlagents_envs.side_channel.stats_side_channel import StatsAggregationMethod
 
-
 OBS = obs_key(0)
 DONE = BufferKey.DONE
 A, B = BufferKey.CONTINUOUS_ACTION, BufferKey.DISCRETE_ACTION

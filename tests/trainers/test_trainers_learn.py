@@ -167,19 +167,21 @@ def test_resume_continues_steps_optimizer_and_weights(results: Path, tmp_path: P
     )
     same = checkpoint(run)
     assert same["step"] == before["step"]
-    for key, tensor in before["network"].items():
-        assert torch.equal(tensor, same["network"][key]), key
+    for key, tensor in before["policy"].items():
+        assert torch.equal(tensor, same["policy"][key]), key
     # A longer max_steps: training continues from the step, optimizer and normalizer.
     assert (
         learn(write_config(tmp_path, 4000, "more"), results, "--run-id", "first", "--resume") == 0
     )
     after = checkpoint(run)
     assert after["step"] >= 4000
-    adam_steps = lambda state: max(float(s["step"]) for s in state["optimizer"]["state"].values())  # noqa: E731
+    adam_steps = lambda state: max(
+        float(s["step"]) for s in state["optimizer"]["adam"]["state"].values()
+    )  # noqa: E731
     assert adam_steps(after) > adam_steps(before)  # the same Adam, with more updates
-    counts = [k for k in after["network"] if k.endswith("normalizer.count")]
+    counts = [k for k in after["policy"] if k.endswith("normalizer.count")]
     assert counts
-    assert all(after["network"][k] > before["network"][k] for k in counts)
+    assert all(after["policy"][k] > before["policy"][k] for k in counts)
     status = yaml.safe_load((run / "run_logs" / "training_status.json").read_text())
     assert status["lessons"] == {"unused_level": 1}  # the curriculum does not restart
 

@@ -33,16 +33,9 @@ from mlagents_envs.side_channel.incoming_message import IncomingMessage
 from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_sim.catalog import ENVIRONMENTS, make_simulation
 from mlagents_sim.side_channels import EnvironmentParameters, EnvironmentParametersReceiver
-from tests.trainers.trainer_types_testing import sac_registered
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config" / "ppo"
 CONFIG_FILES = sorted(CONFIG_DIR.glob("*.yaml"))
-
-
-@pytest.fixture
-def sac():
-    with sac_registered():
-        yield
 
 
 def parse_error(d: dict, **kwargs) -> str:
@@ -381,7 +374,7 @@ def test_merged_settings_are_checked_together():
         ({"debug": "no"}, "debug: expected true or false, got 'no' (str)"),
     ],
 )
-def test_errors_name_the_key_path(config, expected, sac):
+def test_errors_name_the_key_path(config, expected):
     assert parse_error(config).startswith(expected)
 
 
@@ -410,7 +403,7 @@ def test_ml_agents_features_not_implemented_here_are_named(config, expected):
     assert parse_error(config).startswith(expected)
 
 
-def test_sac_is_a_trainer_type_with_its_own_hyperparameters(sac):
+def test_sac_is_a_trainer_type_with_its_own_hyperparameters():
     settings = RunOptions.from_dict({"behaviors": {"B": {"trainer_type": "sac"}}}).behaviors["B"]
     assert settings.trainer_type == "sac"
     assert (settings.hyperparameters.tau, settings.hyperparameters.batch_size) == (0.005, 128)

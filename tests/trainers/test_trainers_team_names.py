@@ -287,9 +287,11 @@ def test_mlagents_learn_keys_everything_by_the_brain_name(
         assert (run / "Basic" / f"Basic-{entry['steps']}.pt").is_file()
     saved = torch.load(run / "Basic" / "checkpoint.pt", weights_only=True)
     assert 300 <= saved["step"] < 1000  # the file's max_steps, not the default 500,000
-    # Every layer is 7 wide, but for the value head (1) and the action logits (3).
-    widths = {w.shape[0] for k, w in saved["network"].items() if k.endswith("weight")}
-    assert widths == {7, 3, 1}, widths
+    # Every layer is 7 wide, but for the action logits (3) and the value head (1).
+    widths = {w.shape[0] for k, w in saved["policy"].items() if k.endswith("weight")}
+    assert widths == {7, 3}, widths
+    critic = saved["optimizer"]["critic"]
+    assert {w.shape[0] for k, w in critic.items() if k.endswith("weight")} == {7, 1}
     assert text.count("Created trainer for behavior") == 1, text
     assert "Created trainer for behavior Basic " in text
     assert "several teams (Basic?team=0, Basic?team=1)" in text

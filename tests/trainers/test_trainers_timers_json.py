@@ -109,6 +109,6 @@ def test_the_trainer_loop_phases(timers_json: dict[str, Any]) -> None:
     trainer = advance["children"]["trainer_advance"]
     assert trainer["count"] >= 1
     # 400 steps with a buffer of 128: the policy was updated.
-    assert trainer["children"]["PPOTrainer._update_policy"]["count"] >= 2
-    assert trainer["children"]["PPOTrainer._process_trajectory"]["count"] >= 1
+    assert trainer["children"]["OnPolicyTrainer._update_policy"]["count"] >= 2
+    assert trainer["children"]["OnPolicyTrainer._process_trajectory"]["count"] >= 1
     assert learning["total"] >= advance["total"] >= env_step["total"]

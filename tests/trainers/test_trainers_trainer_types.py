@@ -26,17 +26,10 @@ from mlagents.trainers.settings import (
     TrainerSettings,
     load_config,
 )
-from tests.trainers.trainer_types_testing import sac_registered
 
 ROOT = Path(__file__).resolve().parents[2]
 UPSTREAM_SAC = Path(__file__).resolve().parent / "upstream_configs" / "sac"
 UPSTREAM_SAC_FILES = sorted(UPSTREAM_SAC.glob("*.yaml"))
-
-
-@pytest.fixture
-def sac():
-    with sac_registered():
-        yield
 
 
 @pytest.fixture
@@ -74,7 +67,7 @@ def test_ppo_is_the_default_type_and_its_settings_are_ppos():
     assert issubclass(PPOSettings, HyperparamSettings)
 
 
-def test_sac_has_ml_agents_0_28_defaults(sac):
+def test_sac_has_ml_agents_0_28_defaults():
     settings = behavior({"trainer_type": "sac"})
     h = settings.hyperparameters
     assert type(h) is SACSettings
@@ -93,7 +86,7 @@ def test_sac_has_ml_agents_0_28_defaults(sac):
     assert TrainerSettings(trainer_type="sac").hyperparameters == h
 
 
-def test_reward_signal_steps_per_update_follows_steps_per_update_unless_given(sac):
+def test_reward_signal_steps_per_update_follows_steps_per_update_unless_given():
     h = behavior({"trainer_type": "sac", "hyperparameters": {"steps_per_update": 10}})
     assert (
         h.hyperparameters.steps_per_update,
@@ -108,7 +101,7 @@ def test_reward_signal_steps_per_update_follows_steps_per_update_unless_given(sa
     assert SACSettings(steps_per_update=4.0).reward_signal_steps_per_update == 4.0
 
 
-def test_sac_settings_round_trip_through_the_resolved_yaml(sac, tmp_path):
+def test_sac_settings_round_trip_through_the_resolved_yaml(tmp_path):
     options = RunOptions.from_dict(
         {
             "behaviors": {
@@ -130,7 +123,7 @@ def test_sac_settings_round_trip_through_the_resolved_yaml(sac, tmp_path):
     assert type(again.behaviors["P"].hyperparameters) is PPOSettings
 
 
-def test_batch_larger_than_buffer_is_a_ppo_rule_only(sac):
+def test_batch_larger_than_buffer_is_a_ppo_rule_only():
     hyper = {"batch_size": 512, "buffer_size": 256}
     assert behavior({"trainer_type": "sac", "hyperparameters": hyper}).hyperparameters.batch_size
     assert "is larger than buffer_size" in parse_error(
@@ -189,11 +182,11 @@ def test_batch_larger_than_buffer_is_a_ppo_rule_only(sac):
         ),
     ],
 )
-def test_errors_name_the_trainer_type_a_key_needs(config, expected, sac):
+def test_errors_name_the_trainer_type_a_key_needs(config, expected):
     assert parse_error({"behaviors": {"B": config}}).startswith(expected)
 
 
-def test_settings_built_in_code_are_checked_against_their_trainer_type(sac):
+def test_settings_built_in_code_are_checked_against_their_trainer_type():
     with pytest.raises(TrainerConfigError, match="PPOSettings given, but trainer_type 'sac'"):
         TrainerSettings(trainer_type="sac", hyperparameters=PPOSettings())
     with pytest.raises(TrainerConfigError, match="'nope' is not a registered trainer type"):
@@ -203,7 +196,7 @@ def test_settings_built_in_code_are_checked_against_their_trainer_type(sac):
 # default_settings across trainer types.
 
 
-def test_a_behavior_of_another_type_than_default_settings_gets_its_own_hyperparameters(sac):
+def test_a_behavior_of_another_type_than_default_settings_gets_its_own_hyperparameters():
     options = RunOptions.from_dict(
         {
             "default_settings": {
@@ -227,7 +220,7 @@ def test_a_behavior_of_another_type_than_default_settings_gets_its_own_hyperpara
     assert p.max_steps == s.max_steps == t.max_steps == 1000
 
 
-def test_default_settings_of_sac_merge_key_by_key_and_a_ppo_behavior_leaves_them(sac):
+def test_default_settings_of_sac_merge_key_by_key_and_a_ppo_behavior_leaves_them():
     options = RunOptions.from_dict(
         {
             "default_settings": {
@@ -402,21 +395,8 @@ def test_broken_plugins_are_logged_and_skipped(tmp_path, monkeypatch, caplog, fr
     assert "keeping that one" in impostor
 
 
-def test_built_in_types_whose_module_is_absent_are_skipped_but_other_errors_raise(
-    tmp_path, monkeypatch, caplog, fresh_registry
-):
-    # A built-in trainer whose module does not exist yet (sac.trainer before SAC lands).
-    missing = "mlagents.trainers.no_such_trainer:get_type_and_setting"
-    monkeypatch.setattr(
-        trainer_type_module,
-        "BUILT_IN_TRAINER_TYPES",
-        (*trainer_type_module.BUILT_IN_TRAINER_TYPES, missing),
-    )
-    with caplog.at_level(logging.WARNING):
-        trainers, _ = register_trainer_plugins()
-    assert "ppo" in trainers and caplog.records == []
-
-    # One whose module exists but imports something missing is a real error.
+def test_a_built_in_type_that_fails_to_import_raises(tmp_path, monkeypatch, caplog, fresh_registry):
+    # A built-in is part of this package: failing to import it is a broken install.
     write_module(tmp_path, "mlagents_test_plugin_builtin", "import mlagents_no_such_module\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(
@@ -474,7 +454,7 @@ def test_the_upstream_sac_folder_has_the_configs_it_lists():
 
 
 @pytest.mark.parametrize("path", UPSTREAM_SAC_FILES, ids=lambda p: p.name)
-def test_upstream_sac_configs_parse_with_every_value_read(path, sac, tmp_path):
+def test_upstream_sac_configs_parse_with_every_value_read(path, tmp_path):
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     options = load_config(path)
     assert set(options.behaviors) == set(raw["behaviors"])
@@ -499,7 +479,7 @@ def test_upstream_sac_configs_parse_with_every_value_read(path, sac, tmp_path):
     assert info.value.path == f"behaviors.{first}.hyperparameters.tua"
 
 
-def test_upstream_sac_values(sac):
+def test_upstream_sac_values():
     ball = load_config(UPSTREAM_SAC / "3DBall.yaml").behaviors["3DBall"].hyperparameters
     assert (ball.tau, ball.steps_per_update, ball.init_entcoef) == (0.005, 10.0, 0.5)
     assert (ball.batch_size, ball.buffer_size, ball.buffer_init_steps) == (64, 200000, 0)

@@ -45,17 +45,10 @@ def _target(value: str) -> str:
     return "".join(value.split())  # "module : attr" and "module:attr" are one target
 
 
-def _load_built_in(target: str) -> Callable[[], Any] | None:
-    """The function at target; None when its module does not exist (yet): a built-in
-    trainer whose module is missing is skipped, any other import error propagates."""
+def _load_built_in(target: str) -> Callable[[], Any]:
+    """The function at target (a built-in trainer type: any import error propagates)."""
     module_name, _, attribute = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name == module_name:
-            return None
-        raise
-    function: Callable[[], Any] = getattr(module, attribute)
+    function: Callable[[], Any] = getattr(importlib.import_module(module_name), attribute)
     return function
 
 
@@ -121,12 +114,10 @@ def register_trainer_plugins() -> TrainerTypes:
     """
     registry: TrainerTypes = ({}, {})
     for target in BUILT_IN_TRAINER_TYPES:
-        function = _load_built_in(target)
-        if function is not None:
-            _add(registry, _checked(function(), target), target)
+        _add(registry, _checked(_load_built_in(target)(), target), target)
     for entry_point in importlib.metadata.entry_points(group=ML_AGENTS_TRAINER_TYPE):
         if _target(entry_point.value) in BUILT_IN_TRAINER_TYPES:
-            continue  # this package's own metadata: loaded above, or deliberately absent
+            continue  # this package's own metadata: loaded above
         dist = getattr(entry_point, "dist", None)
         source = f"entry point {entry_point.name} = {entry_point.value}" + (
             f" of {dist.name}" if dist is not None else ""

@@ -12,6 +12,7 @@ import enum
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -44,14 +45,22 @@ class RewardSignalKeyPrefix(enum.Enum):
     ADVANTAGE = "advantage"
 
 
-AgentBufferKey = (
-    BufferKey | tuple[ObservationKeyPrefix, int] | tuple[RewardSignalKeyPrefix, str]
-)
+AgentBufferKey = BufferKey | tuple[ObservationKeyPrefix, int] | tuple[RewardSignalKeyPrefix, str]
+
+
+class Batch(Protocol):
+    """Rows of buffer columns by key: an AgentBuffer, or a minibatch drawn from one."""
+
+    def __getitem__(self, key: AgentBufferKey, /) -> np.ndarray: ...
+
+    def __contains__(self, key: object, /) -> bool: ...
 
 
 def obs_key(index: int, following: bool = False) -> AgentBufferKey:
     """The key of the index-th observation (following: of the observation after the step)."""
-    prefix = ObservationKeyPrefix.NEXT_OBSERVATION if following else ObservationKeyPrefix.OBSERVATION
+    prefix = (
+        ObservationKeyPrefix.NEXT_OBSERVATION if following else ObservationKeyPrefix.OBSERVATION
+    )
     return (prefix, index)
 
 
@@ -129,7 +138,9 @@ class AgentBuffer:
 
     def observations(self, following: bool = False) -> list[np.ndarray]:
         """The observation columns in order (following: the next observations)."""
-        prefix = ObservationKeyPrefix.NEXT_OBSERVATION if following else ObservationKeyPrefix.OBSERVATION
+        prefix = (
+            ObservationKeyPrefix.NEXT_OBSERVATION if following else ObservationKeyPrefix.OBSERVATION
+        )
         return [self[(prefix, k)] for k in range(self.count(prefix))]
 
     def extend(self, columns: Mapping[AgentBufferKey, np.ndarray]) -> None:
@@ -235,7 +246,7 @@ class AgentBuffer:
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("wb") as file:
-            np.savez(file, **arrays)
+            np.savez(file, **arrays)  # type: ignore[arg-type]
         tmp.replace(path)
 
     def load(self, path: str | Path) -> None:

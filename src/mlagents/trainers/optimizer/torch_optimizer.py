@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import torch
 
-from mlagents.trainers.buffer import AgentBuffer, AgentBufferKey, BufferKey, obs_key
+from mlagents.trainers.buffer import AgentBuffer, Batch, BufferKey, obs_key
 from mlagents.trainers.settings import TrainerSettings
 from mlagents.trainers.torch.components.reward_providers import (
     BaseRewardProvider,
@@ -19,14 +19,6 @@ from mlagents.trainers.torch.components.reward_providers import (
 )
 from mlagents.trainers.torch.networks import ValueNetwork, observation_tensors
 from mlagents.trainers.torch_policy import TorchPolicy
-
-
-class Batch(Protocol):
-    """Rows of buffer columns by key: an AgentBuffer, or a minibatch drawn from one."""
-
-    def __getitem__(self, key: AgentBufferKey, /) -> np.ndarray: ...
-
-    def __contains__(self, key: object, /) -> bool: ...
 
 
 def batch_observations(
@@ -70,7 +62,7 @@ class TorchOptimizer(ABC):
     def update_reward_signals(self, batch: Batch) -> dict[str, float]:
         stats: dict[str, float] = {}
         for provider in self.reward_signals.values():
-            stats.update(provider.update(batch))  # type: ignore[arg-type]
+            stats.update(provider.update(batch))
         return stats
 
     def update_normalization(self, buffer: AgentBuffer) -> None:

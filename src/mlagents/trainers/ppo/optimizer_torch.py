@@ -9,9 +9,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from mlagents.trainers.buffer import AgentBuffer, BufferKey, RewardSignalKeyPrefix, signal_key
-from mlagents.trainers.optimizer.torch_optimizer import (
+from mlagents.trainers.buffer import (
+    AgentBuffer,
     Batch,
+    BufferKey,
+    RewardSignalKeyPrefix,
+    signal_key,
+)
+from mlagents.trainers.optimizer.torch_optimizer import (
     TorchOptimizer,
     batch_masks,
     batch_observations,
@@ -89,8 +94,6 @@ class PPOOptimizer(TorchOptimizer):
         loss = policy_loss + 0.5 * value_loss - beta * entropy.mean()
         self.optimizer.zero_grad()
         loss.backward()
-        import os
-        if os.environ.get('CLIP'): torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g['params']], 0.5)
         self.optimizer.step()
         with torch.no_grad():
             # The k3 estimator of KL(old || new): unbiased and never negative.

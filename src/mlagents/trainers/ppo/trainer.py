@@ -8,8 +8,8 @@ import numpy as np
 from mlagents.trainers.buffer import RewardSignalKeyPrefix, signal_key
 from mlagents.trainers.ppo.optimizer_torch import PPOOptimizer, explained_variance
 from mlagents.trainers.ppo.settings import PPOSettings
-from mlagents.trainers.trainer.on_policy_trainer import OnPolicyTrainer, discounted_gae
 from mlagents.trainers.torch_policy import TorchPolicy
+from mlagents.trainers.trainer.on_policy_trainer import OnPolicyTrainer, discounted_gae
 from mlagents_envs.base_env import BehaviorSpec
 
 __all__ = ["PPOTrainer", "discounted_gae", "get_type_and_setting"]

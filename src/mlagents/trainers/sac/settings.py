@@ -16,8 +16,8 @@ _FOLLOWS_STEPS_PER_UPDATE = math.nan
 
 @dataclass(frozen=True, kw_only=True)
 class SACSettings(HyperparamSettings):
-    """SAC's hyperparameters: a replay buffer of buffer_size steps, filled with
-    buffer_init_steps of random actions first; one update of batch_size samples every
+    """SAC's hyperparameters: a replay buffer of buffer_size steps, the first update once
+    buffer_init_steps steps are collected; one update of batch_size samples every
     steps_per_update agent steps (a fraction means several updates per step), the target
     networks following by tau; entropy coefficients start at init_entcoef.
     reward_signal_steps_per_update is steps_per_update unless given; the learning rate is

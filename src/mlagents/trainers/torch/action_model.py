@@ -157,8 +157,8 @@ class ActionModel(nn.Module):
             discrete_log_probs.append(log_probs.gather(1, index[:, None]))
         discrete = torch.stack(chosen, dim=1) if chosen else torch.zeros(n, 0, dtype=torch.long)
         discrete_lp = torch.cat(discrete_log_probs, dim=1) if chosen else torch.zeros(n, 0)
-        log_probs = ActionLogProbs(continuous_log_probs, discrete_lp)
-        return ActionSample(continuous, discrete, log_probs, self.entropy(dists))
+        both = ActionLogProbs(continuous_log_probs, discrete_lp)
+        return ActionSample(continuous, discrete, both, self.entropy(dists))
 
     def evaluate(
         self,

@@ -13,11 +13,6 @@ from torch import nn
 def linear_layer(inputs: int, outputs: int, gain: float = 1.0) -> nn.Linear:
     """A linear layer, He normal (linear gain) times gain, zero bias."""
     layer = nn.Linear(inputs, outputs)
-    import os
-    if os.environ.get("OLDINIT"):
-        if gain != 1.0:
-            nn.init.normal_(layer.weight, std=0.01)
-        return layer
     nn.init.kaiming_normal_(layer.weight, nonlinearity="linear")
     layer.weight.data *= gain
     nn.init.zeros_(layer.bias)
@@ -27,9 +22,6 @@ def linear_layer(inputs: int, outputs: int, gain: float = 1.0) -> nn.Linear:
 def value_layer(inputs: int, outputs: int) -> nn.Linear:
     """A value head: Xavier uniform, zero bias."""
     layer = nn.Linear(inputs, outputs)
-    import os
-    if os.environ.get("OLDVALUE"):
-        return layer
     nn.init.xavier_uniform_(layer.weight)
     nn.init.zeros_(layer.bias)
     return layer

@@ -28,6 +28,7 @@ from mlagents.trainers.torch.layers import mlp, value_layer
 from mlagents_envs.base_env import BehaviorSpec, ObservationSpec
 from mlagents_envs.codec.generation import image_channels_first, image_chw
 
+
 def channels_last(specs: Sequence[ObservationSpec]) -> tuple[bool, ...]:
     """For each observation: is it an image sent as (height, width, channels)?"""
     return tuple(len(spec.shape) == 3 and not image_channels_first(spec) for spec in specs)

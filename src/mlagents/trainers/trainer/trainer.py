@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from mlagents.trainers.agent_processor import AgentManagerQueue
 from mlagents.trainers.behavior_id_utils import BehaviorIdentifiers
 from mlagents.trainers.buffer import AgentBuffer, RewardSignalKeyPrefix, signal_key
@@ -28,7 +29,6 @@ from mlagents.trainers.torch_policy import TorchPolicy
 from mlagents.trainers.trajectory import Trajectory
 from mlagents_envs.base_env import BehaviorSpec
 from mlagents_envs.exception import UnityEnvironmentException
-from mlagents_envs.timers import timed
 
 logger = logging.getLogger(__name__)
 

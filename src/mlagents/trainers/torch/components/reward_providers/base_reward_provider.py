@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mlagents.trainers.buffer import AgentBuffer
+from mlagents.trainers.buffer import Batch
 from mlagents.trainers.settings import RewardSignalSettings
 from mlagents_envs.base_env import BehaviorSpec
 
@@ -40,10 +40,10 @@ class BaseRewardProvider(ABC):
         return f"Policy/{self.name.capitalize()} Value Estimate"
 
     @abstractmethod
-    def evaluate(self, buffer: AgentBuffer) -> np.ndarray:
-        """The reward of every row of buffer, (n,) float32, not yet times strength."""
+    def evaluate(self, batch: Batch) -> np.ndarray:
+        """The reward of every row of batch, (n,) float32, not yet times strength."""
 
-    def update(self, batch: AgentBuffer) -> dict[str, float]:
+    def update(self, batch: Batch) -> dict[str, float]:
         """Train on a batch when the signal learns; its stats (name -> value)."""
         return {}
 

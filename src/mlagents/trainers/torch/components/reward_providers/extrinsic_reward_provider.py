@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlagents.trainers.buffer import AgentBuffer, BufferKey
+from mlagents.trainers.buffer import Batch, BufferKey
 from mlagents.trainers.settings import RewardSignalSettings
 from mlagents.trainers.torch.components.reward_providers.base_reward_provider import (
     BaseRewardProvider,
@@ -24,8 +24,8 @@ class ExtrinsicRewardProvider(BaseRewardProvider):
         super().__init__(spec, settings)
         self.add_group_rewards = True
 
-    def evaluate(self, buffer: AgentBuffer) -> np.ndarray:
-        rewards = np.asarray(buffer[BufferKey.ENVIRONMENT_REWARDS], dtype=np.float32)
-        if self.add_group_rewards and BufferKey.GROUP_REWARD in buffer:
-            rewards = rewards + buffer[BufferKey.GROUP_REWARD]
+    def evaluate(self, batch: Batch) -> np.ndarray:
+        rewards = np.asarray(batch[BufferKey.ENVIRONMENT_REWARDS], dtype=np.float32)
+        if self.add_group_rewards and BufferKey.GROUP_REWARD in batch:
+            rewards = rewards + batch[BufferKey.GROUP_REWARD]
         return rewards.astype(np.float32)

@@ -1,0 +1,138 @@
+"""OffPolicyTrainer: trajectories go into a replay buffer of `buffer_size` steps; once
+`batch_size` steps (and `buffer_init_steps`) are in, the trainer makes one update on a
+random minibatch every `steps_per_update` agent steps, and updates its reward signals every
+`reward_signal_steps_per_update` steps. With `save_replay_buffer` the buffer is saved with
+each checkpoint and read back on resume."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlagents.trainers.buffer import (
+    AgentBuffer,
+    AgentBufferKey,
+    BufferException,
+    RewardSignalKeyPrefix,
+    signal_key,
+)
+from mlagents.trainers.trainer.trainer import Trainer
+from mlagents.trainers.trajectory import Trajectory
+from mlagents_envs.timers import hierarchical_timer, timed
+
+logger = logging.getLogger(__name__)
+
+#: What the replay buffer keeps of itself when it grows past buffer_size: dropping a fifth
+#: at once, rather than a trajectory's worth each time, keeps the copies rare.
+BUFFER_TRUNCATE_FRACTION = 0.8
+REPLAY_BUFFER_FILE = "last_replay_buffer.npz"
+
+
+class OffPolicyTrainer(Trainer):
+    """Needs hyperparameters with buffer_size, batch_size, buffer_init_steps,
+    steps_per_update, reward_signal_steps_per_update and save_replay_buffer."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.update_buffer = AgentBuffer()
+        # Updates made so far (counted from 1, as ML-Agents does): the next update is due
+        # when the steps since buffer_init_steps pass update_steps * steps_per_update.
+        self.update_steps = 1
+        self.reward_signal_update_steps = 1
+
+    @timed
+    def _process_trajectory(self, trajectory: Trajectory) -> None:
+        buffer = trajectory.to_agentbuffer()
+        count = len(buffer)
+        if not count:
+            return
+        self._update_normalization(buffer)
+        values, _ = self.optimizer.value_estimates(buffer, trajectory.next_obs, trajectory.ended)
+        for name, provider in self.optimizer.reward_signals.items():
+            self.stats_reporter.add_stat(provider.value_name, float(values[name].mean()))
+        # Rewards are evaluated again on every sampled minibatch (a learned signal changes);
+        # here they only count for the episode's stats.
+        self._evaluate_rewards(buffer, trajectory)
+        for name in self.optimizer.reward_signals:
+            buffer.drop(signal_key(RewardSignalKeyPrefix.REWARDS, name))
+        self.update_buffer.extend(dict(buffer.items()))
+        size = self.hyperparameters.buffer_size
+        if len(self.update_buffer) > size:
+            self.update_buffer.truncate(int(size * BUFFER_TRUNCATE_FRACTION))
+        self.policy.step += count
+
+    def _is_ready_update(self) -> bool:
+        hp = self.hyperparameters
+        return len(self.update_buffer) >= hp.batch_size and self.step >= hp.buffer_init_steps
+
+    def _due(self, done: int, every: float) -> bool:
+        return (self.step - self.hyperparameters.buffer_init_steps) / done > every
+
+    def sample_batch(self) -> dict[AgentBufferKey, np.ndarray]:
+        """A random minibatch with each signal's rewards (times its strength) added."""
+        batch = self.update_buffer.sample(self.hyperparameters.batch_size, self._rng)
+        for name, provider in self.optimizer.reward_signals.items():
+            rewards = provider.evaluate(batch) * provider.strength
+            batch[signal_key(RewardSignalKeyPrefix.REWARDS, name)] = rewards
+        return batch
+
+    @timed
+    def _update_policy(self) -> bool:
+        hp = self.hyperparameters
+        stats: dict[str, list[float]] = {}
+        updated = False
+        with hierarchical_timer("update_policy"):
+            while self._due(self.update_steps, hp.steps_per_update):
+                for key, value in self.optimizer.update(self.sample_batch()).items():
+                    stats.setdefault(key, []).append(value)
+                self.update_steps += 1
+                updated = True
+        with hierarchical_timer("update_reward_signals"):
+            while self._due(self.reward_signal_update_steps, hp.reward_signal_steps_per_update):
+                batch = self.update_buffer.sample(hp.batch_size, self._rng)
+                for key, value in self.optimizer.update_reward_signals(batch).items():
+                    stats.setdefault(key, []).append(value)
+                self.reward_signal_update_steps += 1
+        for key, values in stats.items():
+            self.stats_reporter.add_stat(key, float(np.mean(values)))
+        return updated
+
+    # Checkpoints.
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {
+            **super().checkpoint_state(),
+            "update_steps": self.update_steps,
+            "reward_signal_update_steps": self.reward_signal_update_steps,
+        }
+
+    def load_checkpoint_state(self, state: dict[str, Any], weights_only: bool = False) -> None:
+        super().load_checkpoint_state(state, weights_only)
+        if not weights_only:
+            self.update_steps = int(state.get("update_steps", 1))
+            self.reward_signal_update_steps = int(state.get("reward_signal_update_steps", 1))
+
+    def save_extra(self, folder: Path) -> None:
+        if self.hyperparameters.save_replay_buffer:
+            self.update_buffer.save(folder / REPLAY_BUFFER_FILE)
+
+    def load_extra(self, folder: Path) -> None:
+        path = folder / REPLAY_BUFFER_FILE
+        if not self.hyperparameters.save_replay_buffer:
+            return
+        if not path.is_file():
+            logger.info(
+                "No saved replay buffer of %s in %s: it starts empty.", self.brain_name, folder
+            )
+            return
+        try:
+            self.update_buffer.load(path)
+        except BufferException as error:
+            logger.warning("%s It starts empty.", error)
+            return
+        logger.info(
+            "Loaded the replay buffer of %s (%d steps).", self.brain_name, len(self.update_buffer)
+        )
