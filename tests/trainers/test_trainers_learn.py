@@ -175,9 +175,10 @@ def test_resume_continues_steps_optimizer_and_weights(results: Path, tmp_path: P
     )
     after = checkpoint(run)
     assert after["step"] >= 4000
-    adam_steps = lambda state: max(
-        float(s["step"]) for s in state["optimizer"]["adam"]["state"].values()
-    )  # noqa: E731
+
+    def adam_steps(state: dict) -> float:
+        return max(float(s["step"]) for s in state["optimizer"]["adam"]["state"].values())
+
     assert adam_steps(after) > adam_steps(before)  # the same Adam, with more updates
     counts = [k for k in after["policy"] if k.endswith("normalizer.count")]
     assert counts

@@ -2,8 +2,9 @@
 run's training_status.json.
 
 A checkpoint is `torch.save` of the trainer's plain state dicts (`Trainer.checkpoint_state`:
-policy with its normalizer, optimizer with critic and reward signals, step) and is read back with `torch.load(weights_only=True)`: a results folder may come from
-elsewhere, and unpickling arbitrary objects from it would run arbitrary code.
+policy with its normalizer, optimizer with critic and reward signals, step) and is read
+back with `torch.load(weights_only=True)`: a results folder may come from elsewhere, and
+unpickling arbitrary objects from it would run arbitrary code.
 
 Layout under results/<run-id>/:
     <Behavior>/<Behavior>-<step>.pt and .onnx   every checkpoint (keep_checkpoints kept)

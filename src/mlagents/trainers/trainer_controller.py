@@ -4,9 +4,9 @@ Each loop iteration steps the environments (`get_steps`), creates an AgentManage
 every behavior id that has just appeared, and a trainer (of its settings' trainer_type) for
 its brain name if it has none yet (before its first steps are processed, so that none of
 its experience is lost), hands the steps to the agent managers, advances every trainer,
-checkpoints at each checkpoint_interval, moves curricula on, and draws the progress line. Training ends when
-every trainer has reached its max_steps, or on Ctrl-C, which saves a checkpoint and a
-model first.
+checkpoints at each checkpoint_interval, moves curricula on, and draws the progress line.
+Training ends when every trainer has reached its max_steps, or on Ctrl-C, which saves a
+checkpoint and a model first.
 
 Unity sends behavior ids, "<BehaviorName>?team=<TeamId>": trainers, settings, statistics,
 checkpoints and models are keyed by the brain name (the part before "?"), so that the

@@ -28,7 +28,7 @@ def value_layer(inputs: int, outputs: int) -> nn.Linear:
 
 
 def mlp(inputs: int, hidden: int, layers: int) -> nn.Sequential:
-    """layers × (linear_layer, SiLU); the identity when layers is 0."""
+    """layers times (linear_layer, SiLU); the identity when layers is 0."""
     modules: list[nn.Module] = []
     size = inputs
     for _ in range(layers):

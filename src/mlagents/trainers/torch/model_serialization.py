@@ -4,8 +4,8 @@ Inputs: obs_0, obs_1, ... (the batch dimension dynamic) and, with discrete actio
 action_masks (float, 1 = allowed). Outputs: version_number, memory_size, then
 continuous_actions / continuous_action_output_shape / deterministic_continuous_actions and
 discrete_actions / discrete_action_output_shape / deterministic_discrete_actions as the
-action spec has them. Continuous actions leave as the environment gets them in training (the action model's
-export outputs).
+action spec has them. Continuous actions leave as the environment gets them in training
+(the action model's export outputs).
 
 Images are N, C, H, W at the model's input for either generation of Unity builds: a 2.x
 spec declares (H, W, C) and its input is that shape reordered; a 3.x spec declares

@@ -207,10 +207,10 @@ class Trainer(ABC):
         freq = int(self.settings.summary_freq)
         self._next_summary = (self.step // freq + 1) * freq
 
-    def save_extra(self, folder: Path) -> None:
+    def save_extra(self, folder: Path) -> None:  # noqa: B027 (a no-op by default)
         """Write what a checkpoint keeps beside the state (a replay buffer) into folder."""
 
-    def load_extra(self, folder: Path) -> None:
+    def load_extra(self, folder: Path) -> None:  # noqa: B027 (a no-op by default)
         """Read what save_extra wrote, if it is there."""
 
     def export_model(self, path: Path) -> None:

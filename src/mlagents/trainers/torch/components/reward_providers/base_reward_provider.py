@@ -51,5 +51,5 @@ class BaseRewardProvider(ABC):
         """What a checkpoint keeps of the signal (learned weights, optimizer)."""
         return {}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: B027 (a no-op by default)
         """Restore what state_dict returned."""
