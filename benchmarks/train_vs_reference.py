@@ -11,7 +11,11 @@ The reference trainer lives in a virtual environment of its own (devtools/peer_e
 built on first use).
 
     .venv/bin/python benchmarks/train_vs_reference.py [--trainer ppo|sac] [--seeds 1]
-        [--target 90] [--max-steps 200000]
+        [--target 90] [--max-steps 200000] [--env 3DBall] [--config FILE] [--only ours]
+
+--env and --config run the same comparison on another built-in environment and
+configuration (the behavior name in the file must be the environment's); --only runs one
+of the two trainers.
 
 benchmarks/train_ppo.py is this benchmark for PPO.
 """
@@ -99,12 +103,15 @@ def main(argv: list[str] | None = None, trainer_type: str = "ppo") -> None:
     parser.add_argument("--target", type=float, default=90.0)
     parser.add_argument("--max-steps", type=int, default=200_000)
     parser.add_argument("--seeds", type=int, default=1, help="runs per trainer, seeds 0..n-1")
+    parser.add_argument("--env", default=ENV, help="a built-in environment")
+    parser.add_argument("--config", type=Path, help="default: config/<trainer>/<env>.yaml")
+    parser.add_argument("--only", choices=("ours", "reference"), help="run one trainer only")
     args = parser.parse_args(argv)
     try:
         reference = [str(reference_trainer())]
     except PeerUnavailable as error:
         raise SystemExit(f"The reference trainer is unavailable: {error}") from None
-    source = ROOT / "config" / args.trainer / f"{ENV}.yaml"
+    source = args.config or ROOT / "config" / args.trainer / f"{args.env}.yaml"
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {source}")
     outcomes: dict[str, list[Outcome]] = {"ours": [], "reference": []}
     with tempfile.TemporaryDirectory(prefix="train_vs_reference-") as folder:
@@ -113,23 +120,25 @@ def main(argv: list[str] | None = None, trainer_type: str = "ppo") -> None:
         python = str(checkout_interpreter(tmp / "bin"))
         ours = [python, "-m", "mlagents.trainers.learn"]
         executable = build_executable(
-            ENV, tmp / "build", python=python, package_version=PACKAGE_VERSION_2X
+            args.env, tmp / "build", python=python, package_version=PACKAGE_VERSION_2X
         )
         config = write_config(source, tmp / source.name, {"max_steps": args.max_steps})
         for seed in range(args.seeds):
             for name, learn, keep in (("ours", ours, True), ("reference", reference, False)):
+                if args.only not in (None, name):
+                    continue
                 print(f"{name} (seed {seed}):", flush=True)
                 outcome = train(
                     name, learn, keep, config, executable, tmp / "results", seed, args.target
                 )
                 outcomes[name].append(outcome)
-    print(f"\n{args.trainer.upper()} on {ENV}, to a mean reward of {args.target:g}:")
+    print(f"\n{args.trainer.upper()} on {args.env}, to a mean reward of {args.target:g}:")
     for name, runs in outcomes.items():
         for seed, outcome in enumerate(runs):
             print(f"  {name:9s} seed {seed}: {_describe(outcome, args.max_steps)}")
     both = [
         (o, r)
-        for o, r in zip(outcomes["ours"], outcomes["reference"], strict=True)
+        for o, r in zip(outcomes["ours"], outcomes["reference"])
         if o.steps is not None and r.steps is not None
     ]
     if both:

@@ -421,15 +421,27 @@ def test_importing_the_settings_loads_no_trainer():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def test_the_settings_module_keeps_its_public_names_and_ppo_settings_stay_in_ppo():
+def test_the_settings_module_keeps_its_public_names():
     for name in settings_module.__all__:
         assert hasattr(settings_module, name), name
     assert not hasattr(settings_module, "PPOSettings")
+
+
+@pytest.mark.parametrize(
+    ("package", "names"),
+    [
+        ("ppo", ("PPOSettings", "PPOTrainer", "PPOOptimizer")),
+        ("sac", ("SACSettings", "SACTrainer", "SACOptimizer")),
+    ],
+)
+def test_nothing_outside_a_trainers_package_names_it(package, names):
+    own = ROOT / "src/mlagents/trainers" / package
     outside = [
-        path.relative_to(ROOT)
+        (str(path.relative_to(ROOT)), name)
         for path in (ROOT / "src").rglob("*.py")
-        if "PPOSettings" in path.read_text(encoding="utf-8")
-        and (ROOT / "src/mlagents/trainers/ppo") not in path.parents
+        if own not in path.parents
+        for name in names
+        if name in path.read_text(encoding="utf-8")
     ]
     assert outside == []
 

@@ -1,6 +1,9 @@
-"""mlagents-learn: train every behavior of an environment with PPO from a trainer config.
+"""mlagents-learn: train every behavior of an environment from a trainer config, each with
+the trainer its `trainer_type` names (ppo, sac, or one another package registers under the
+entry-point group `mlagents.trainer_type`).
 
     mlagents-learn config/ppo/3DBall.yaml --env 3DBall --run-id ball
+    mlagents-learn config/sac/3DBall.yaml --env 3DBall --run-id ball-sac
 
 --env is the path of an executable, or the name of a registry entry ("3DBall"); without
 it, the Unity Editor is waited for (press Play). Flags given on the command line override
@@ -24,6 +27,7 @@ from mlagents.trainers.progress import ProgressBar, ProgressLogHandler
 from mlagents.trainers.settings import RunOptions, TrainerConfigError, load_config
 from mlagents_envs import timers
 from mlagents_envs.base_env import BaseEnv
+from mlagents_envs.exception import UnityException
 from mlagents_envs.side_channel.engine_configuration_channel import EngineConfig
 from mlagents_envs.side_channel.side_channel import SideChannel
 
@@ -297,7 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = _configure_logging(options.debug, bar)
     try:
         run_training(options, bar)
-    except (RunError, FileNotFoundError) as error:
+    except (RunError, FileNotFoundError, UnityException) as error:
+        # What was trained is saved by then (the controller saves on every exit).
         print(f"mlagents-learn: error: {error}", file=sys.stderr)
         return 1
     finally:

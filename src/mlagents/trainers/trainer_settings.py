@@ -53,7 +53,8 @@ def _settings_types() -> dict[str, type[HyperparamSettings]]:
 
 
 def _label(settings_type: type, trainer_type: str) -> str:
-    # "SACSettings" -> "SAC": how users name the algorithm; else the trainer type's name.
+    # A class named "<Algo>Settings" gives "<Algo>", how users name the algorithm; else the
+    # trainer type's name.
     name = settings_type.__name__
     if name.endswith("Settings") and name != "Settings":
         return name[: -len("Settings")]
