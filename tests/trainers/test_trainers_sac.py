@@ -281,9 +281,9 @@ def test_a_checkpoint_of_another_trainer_type_is_refused(
     ppo = {"behaviors": {"Basic": {"trainer_type": "ppo", "max_steps": 400}}}
     path = tmp_path / "ppo.yaml"
     path.write_text(yaml.safe_dump(ppo))
+    flags = ["--base-port", str(free_port()), "--no-graphics", "--resume"]
     code = main(
-        [str(path), "--env", "Basic", "--results-dir", str(results), "--run-id", "sac"]
-        + ["--base-port", str(free_port()), "--no-graphics", "--resume"]
+        [str(path), "--env", "Basic", "--results-dir", str(results), "--run-id", "sac", *flags]
     )
     assert code != 0
     err = capsys.readouterr().err
