@@ -122,6 +122,21 @@ def test_sac_learns_basic_discrete_actions() -> None:
     assert losses.num > 0 and np.isfinite(losses.mean)
 
 
+def test_sac_learning_rate_follows_its_schedule() -> None:
+    rates = {}
+    for schedule in ("constant", "linear"):
+        settings = sac_settings(learning_rate_schedule=schedule)
+        settings["max_steps"] = 1000
+        trainer = train("Basic", settings, 700, num_areas=1)
+        assert isinstance(trainer, SACTrainer)
+        rates[schedule] = trainer.stats_reporter.get_stats_summaries("Policy/Learning Rate")
+        lr = trainer.optimizer.value_optimizer.param_groups[0]["lr"]
+        assert trainer.optimizer.entropy_optimizer.param_groups[0]["lr"] == lr
+    assert set(rates["constant"].full_dist) == {3e-4}
+    # Linear: from 3e-4 down toward 0 at max_steps; the last update came past 60%.
+    assert max(rates["linear"].full_dist) < 3e-4 and min(rates["linear"].full_dist) < 1.3e-4
+
+
 def test_sac_learns_hybrid_actions_and_its_entropy_coefficients_move() -> None:
     settings = sac_settings(init_entcoef=0.5)
     settings["network_settings"] = {"normalize": False, "hidden_units": 64, "num_layers": 2}

@@ -14,8 +14,9 @@ from mlagents_envs.base_env import BehaviorSpec
 
 __all__ = ["PPOTrainer", "discounted_gae", "get_type_and_setting"]
 
-# Where linear schedules end, as in ML-Agents.
-_FINAL = {"learning_rate": 1e-10, "beta": 1e-5, "epsilon": 0.1}
+# Where linear schedules of beta and epsilon end, as in ML-Agents.
+FINAL_BETA = 1e-5
+FINAL_EPSILON = 0.1
 
 
 class PPOTrainer(OnPolicyTrainer):
@@ -33,20 +34,12 @@ class PPOTrainer(OnPolicyTrainer):
     def create_optimizer(self) -> PPOOptimizer:
         return PPOOptimizer(self.policy, self.settings)
 
-    def _schedule(self, name: str, initial: float, kind: str) -> float:
-        if kind == "constant":
-            return initial
-        progress = min(self.step / max(self.settings.max_steps, 1), 1.0)
-        return max(initial - (initial - _FINAL[name]) * progress, _FINAL[name])
-
     def schedules(self) -> dict[str, float]:
         hp = self.hyperparameters
         return {
-            "learning_rate": self._schedule(
-                "learning_rate", hp.learning_rate, hp.learning_rate_schedule
-            ),
-            "beta": self._schedule("beta", hp.beta, hp.beta_schedule),
-            "epsilon": self._schedule("epsilon", hp.epsilon, hp.epsilon_schedule),
+            **super().schedules(),
+            "beta": self.scheduled(hp.beta, hp.beta_schedule, FINAL_BETA),
+            "epsilon": self.scheduled(hp.epsilon, hp.epsilon_schedule, FINAL_EPSILON),
         }
 
     def _update_policy(self) -> bool:

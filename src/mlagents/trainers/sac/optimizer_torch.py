@@ -112,6 +112,12 @@ class SACOptimizer(TorchOptimizer):
         return out
 
     def update(self, batch: Batch, **schedules: float) -> dict[str, float]:
+        learning_rate = schedules.get(
+            "learning_rate", self.trainer_settings.hyperparameters.learning_rate
+        )
+        for optimizer in (self.policy_optimizer, self.value_optimizer, self.entropy_optimizer):
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate
         actor = self.policy.actor
         observations = batch_observations(batch, self.n_obs, actor.channels_last)
         following = batch_observations(batch, self.n_obs, actor.channels_last, following=True)
@@ -236,7 +242,7 @@ class SACOptimizer(TorchOptimizer):
             "Losses/Value Loss": float(value_loss.detach()),
             "Losses/Q1 Loss": float(q1_loss.detach()),
             "Losses/Q2 Loss": float(q2_loss.detach()),
-            "Policy/Learning Rate": self.policy_optimizer.param_groups[0]["lr"],
+            "Policy/Learning Rate": learning_rate,
         }
         if self.branches:
             stats["Policy/Discrete Entropy Coeff"] = float(

@@ -84,9 +84,11 @@ class OffPolicyTrainer(Trainer):
         hp = self.hyperparameters
         stats: dict[str, list[float]] = {}
         updated = False
+        schedules = self.schedules()
         with hierarchical_timer("update_policy"):
             while self._due(self.update_steps, hp.steps_per_update):
-                for key, value in self.optimizer.update(self.sample_batch()).items():
+                batch = self.sample_batch()
+                for key, value in self.optimizer.update(batch, **schedules).items():
                     stats.setdefault(key, []).append(value)
                 self.update_steps += 1
                 updated = True

@@ -94,7 +94,3 @@ class OnPolicyTrainer(Trainer):
             self.stats_reporter.add_stat(key, float(np.mean(values)))
         buffer.reset()
         return True
-
-    def schedules(self) -> dict[str, float]:
-        """The scheduled hyperparameters at the current step (name -> value)."""
-        return {}

@@ -32,6 +32,9 @@ from mlagents_envs.exception import UnityEnvironmentException
 
 logger = logging.getLogger(__name__)
 
+#: Where a linear learning-rate schedule ends at max_steps, as in ML-Agents.
+FINAL_LEARNING_RATE = 1e-10
+
 
 def _same_network(a: BehaviorSpec, b: BehaviorSpec) -> bool:
     """Whether one network serves both specs: same observation shapes, same actions."""
@@ -145,6 +148,24 @@ class Trainer(ABC):
             self.stats_reporter.write_stats(self.step)
             self._next_summary += self.settings.summary_freq
         return updated
+
+    def scheduled(self, initial: float, kind: str, final: float) -> float:
+        """A hyperparameter at the current step: initial when kind is "constant"; with
+        "linear", from initial at step 0 to final at max_steps, as ML-Agents decays them."""
+        if kind == "constant":
+            return initial
+        progress = min(self.step / max(self.settings.max_steps, 1), 1.0)
+        return max(initial - (initial - final) * progress, final)
+
+    def schedules(self) -> dict[str, float]:
+        """The scheduled hyperparameters at the current step, by name (what the optimizer's
+        update takes besides the batch): the learning rate, and the algorithm's own."""
+        hp = self.hyperparameters
+        return {
+            "learning_rate": self.scheduled(
+                hp.learning_rate, hp.learning_rate_schedule, FINAL_LEARNING_RATE
+            )
+        }
 
     @abstractmethod
     def _process_trajectory(self, trajectory: Trajectory) -> None:
