@@ -156,6 +156,12 @@ def train(trainer_steps: int, seed: int) -> float:
     manager = basic_manager(seed)
     spec = manager.training_behaviors[BASIC]
     trainer = PPOTrainer("Basic", spec, basic_settings(), seed=seed)
+    return train_with(trainer, manager, trainer_steps)
+
+
+def train_with(trainer: PPOTrainer, manager: SimpleEnvManager, trainer_steps: int) -> float:
+    """Train trainer on Basic (manager) for trainer_steps; the mean reward of the last 30
+    episodes."""
     agent_manager = AgentManager(trainer.policy, BASIC, trainer.stats_reporter, 3)
     trainer.subscribe_trajectory_queue(agent_manager.trajectory_queue)
     trainer.publish_policy_queue(agent_manager.policy_queue)
@@ -218,3 +224,25 @@ def test_ppo_trains_a_conv_network_on_gridworld_images(tmp_path, package_version
     path = tmp_path / "GridWorld.onnx"
     export_policy_model(trainer.policy.actor, path)
     assert check_model_for_unity(path, spec, package_version) == []
+
+
+def test_shared_critic_puts_the_value_heads_on_the_actors_body() -> None:
+    manager = basic_manager(0)
+    spec = manager.training_behaviors[BASIC]
+    separate = PPOTrainer("Basic", spec, basic_settings(), seed=0)
+    settings = basic_settings().as_dict()
+    settings["hyperparameters"]["shared_critic"] = True
+    shared = PPOTrainer("Basic", spec, TrainerSettings.from_dict(settings), seed=0)
+    assert shared.optimizer.critic.body is shared.policy.actor.body
+    assert separate.optimizer.critic.body is not separate.policy.actor.body
+    count = lambda trainer: len(  # noqa: E731
+        {id(p) for group in trainer.optimizer.optimizer.param_groups for p in group["params"]}
+    )
+    body = sum(1 for _ in shared.policy.actor.body.parameters())
+    assert count(separate) - count(shared) == body  # one body fewer to train
+    # It trains: the update moves the shared body through both losses.
+    before = [p.detach().clone() for p in shared.policy.actor.body.parameters()]
+    train_with(shared, manager, 600)
+    assert shared.stats_reporter.get_stats_summaries("Losses/Value Loss").num > 0
+    after = list(shared.policy.actor.body.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(after, before))
