@@ -5,7 +5,8 @@ Both trainers run, one after the other in the same run, on the same 3DBall execu
 (2.x generation, which 0.28 pairs with; it runs this checkout's environment) with the same
 config/<trainer>/3DBall.yaml and seed, each over gRPC as a Unity build, each with its own
 defaults otherwise (torch threads: ours 1, the reference min(4, cores)). Each is stopped at
-its first summary with a mean reward >= the target, or at --max-steps. The figures are the
+its first summary with a mean reward >= the target, or at --max-steps (a cap on the run;
+the file's max_steps, which sets the linear schedules, is left as it is). The figures are the
 step and the trainer's own "Time Elapsed" of that summary; the ratios are ours / reference.
 The reference trainer lives in a virtual environment of its own (devtools/peer_env.py,
 built on first use).
@@ -68,15 +69,19 @@ def train(
     results: Path,
     seed: int,
     target: float,
+    max_steps: int,
 ) -> Outcome:
     def reached(summary: Summary) -> bool:
         return summary.reward is not None and summary.reward >= target
+
+    def done(summary: Summary) -> bool:
+        return reached(summary) or summary.step >= max_steps
 
     command = learn_command(learn, config, executable, results, f"{name}-{seed}", free_port(), seed)
     run = run_learn(
         command,
         environment(keep_pythonpath),
-        stop=reached,
+        stop=done,
         echo=lambda line: print(f"  {name}: {line.split('] ')[-1]}", flush=True),
     )
     if run.returncode not in (None, 0):
@@ -122,14 +127,24 @@ def main(argv: list[str] | None = None, trainer_type: str = "ppo") -> None:
         executable = build_executable(
             args.env, tmp / "build", python=python, package_version=PACKAGE_VERSION_2X
         )
-        config = write_config(source, tmp / source.name, {"max_steps": args.max_steps})
+        # The file as it is: its max_steps sets the schedules (learning rate, beta,
+        # epsilon), so a shorter one would change the training; --max-steps only stops it.
+        config = write_config(source, tmp / source.name)
         for seed in range(args.seeds):
             for name, learn, keep in (("ours", ours, True), ("reference", reference, False)):
                 if args.only not in (None, name):
                     continue
                 print(f"{name} (seed {seed}):", flush=True)
                 outcome = train(
-                    name, learn, keep, config, executable, tmp / "results", seed, args.target
+                    name,
+                    learn,
+                    keep,
+                    config,
+                    executable,
+                    tmp / "results",
+                    seed,
+                    args.target,
+                    args.max_steps,
                 )
                 outcomes[name].append(outcome)
     print(f"\n{args.trainer.upper()} on {args.env}, to a mean reward of {args.target:g}:")

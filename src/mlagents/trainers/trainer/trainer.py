@@ -145,8 +145,11 @@ class Trainer(ABC):
                 for policy_queue in self.policy_queues:
                     policy_queue.put(self.policy)
         if self.step >= self._next_summary:
-            self.stats_reporter.write_stats(self.step)
-            self._next_summary += self.settings.summary_freq
+            # Labelled with the multiple of summary_freq just passed, as ML-Agents does:
+            # summaries of runs line up, whatever the trajectory lengths.
+            self.stats_reporter.write_stats(self._next_summary)
+            freq = self.settings.summary_freq
+            self._next_summary = (self.step // freq + 1) * freq
         return updated
 
     def scheduled(self, initial: float, kind: str, final: float) -> float:
