@@ -189,7 +189,8 @@ def test_exported_sac_model_passes_unity_checks_and_acts_as_trained(tmp_path: Pa
     assert np.abs(continuous).max() < 1.0
 
 
-# Each upstream config trains on the built-in environment with the same kind of actions.
+# Each upstream config (by file) trains on the built-in environment with the same kind of
+# actions.
 UPSTREAM_ENVIRONMENTS = {
     "3DBall": "3DBall",
     "3DBallHard": "3DBall",
@@ -208,98 +209,13 @@ UPSTREAM_ENVIRONMENTS = {
 @pytest.mark.parametrize("path", sorted(UPSTREAM_SAC.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_upstream_sac_config_trains(path: Path) -> None:
     options = RunOptions.from_dict(yaml.safe_load(path.read_text()))
-    ((name, behavior),) = options.behaviors.items()
-    settings = behavior.as_dict()
-    hyperparameters = settings["hyperparameters"]
-    # A short run: the first updates come after batch_size (and buffer_init_steps) steps.
-    steps = max(hyperparameters["batch_size"], hyperparameters["buffer_init_steps"]) + 300
-    settings["summary_freq"] = 10**9
-    trainer = train(UPSTREAM_ENVIRONMENTS[name], settings, steps, time_horizon=64)
-    assert trainer.settings.trainer_type == "sac"
-    losses = trainer.stats_reporter.get_stats_summaries("Losses/Value Loss")
-    assert losses.num > 0 and np.isfinite(losses.mean), name
-
-
-def learn_sac(folder: Path, results: Path, max_steps: int, *flags: str) -> int:
-    config = {
-        "behaviors": {"Basic": {**sac_settings(save_replay_buffer=True), "max_steps": max_steps}}
-    }
-    config["behaviors"]["Basic"]["summary_freq"] = 500
-    config["behaviors"]["Basic"]["checkpoint_interval"] = 10**6
-    path = folder / f"sac-{max_steps}.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return main(
-        [
-            str(path),
-            "--env",
-            "Basic",
-            "--results-dir",
-            str(results),
-            "--base-port",
-            str(free_port()),
-            "--no-graphics",
-            "--seed",
-            "1",
-            "--run-id",
-            "sac",
-            *flags,
-        ]
-    )
-
-
-@pytest.mark.slow
-def test_mlagents_learn_resumes_sac_with_its_replay_buffer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setenv("MLAGENTS_BINARIES_DIR", str(tmp_path / "binaries"))
-    results = tmp_path / "results"
-    assert learn_sac(tmp_path, results, 1000) == 0
-    run = results / "sac"
-    saved = torch.load(run / "Basic" / "checkpoint.pt", weights_only=True)
-    assert saved["trainer_type"] == "sac" and saved["step"] >= 1000
-    replay = AgentBuffer()
-    replay.load(run / "Basic" / REPLAY_BUFFER_FILE)
-    assert len(replay) == saved["step"]  # every step so far (buffer_size is 50,000)
-    # About one update per steps_per_update (10) steps (the first after batch_size steps).
-    assert 0.9 <= saved["update_steps"] / (saved["step"] / 10) <= 1.01
-    assert (run / "Basic.onnx").is_file()
-
-    caplog.clear()
-    with caplog.at_level(logging.INFO):
-        assert learn_sac(tmp_path, results, 1500, "--resume") == 0
-    assert f"Loaded the replay buffer of Basic ({len(replay)} steps)" in caplog.text
-    resumed = torch.load(run / "Basic" / "checkpoint.pt", weights_only=True)
-    assert resumed["step"] >= 1500
-    # The update count went on from where it was: no burst of updates for the steps
-    # trained before the resume.
-    assert 0.9 <= resumed["update_steps"] / (resumed["step"] / 10) <= 1.01
-    adam = resumed["optimizer"]["value_adam"]["state"]
-    assert max(float(s["step"]) for s in adam.values()) == resumed["update_steps"] - 1
-    replay.load(run / "Basic" / REPLAY_BUFFER_FILE)
-    assert len(replay) == resumed["step"]
-    coefficient = resumed["optimizer"]["log_ent_coef"]["discrete"].exp()
-    assert float(coefficient[0]) != pytest.approx(0.01, rel=1e-3)
-
-    # --inference acts with the trained policy and changes nothing.
-    before = (run / "Basic" / "checkpoint.pt").read_bytes()
-    assert learn_sac(tmp_path, results, 300, "--resume", "--inference") == 0
-    assert (run / "Basic" / "checkpoint.pt").read_bytes() == before
-
-
-@pytest.mark.slow
-def test_a_checkpoint_of_another_trainer_type_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("MLAGENTS_BINARIES_DIR", str(tmp_path / "binaries"))
-    results = tmp_path / "results"
-    assert learn_sac(tmp_path, results, 200) == 0
-    ppo = {"behaviors": {"Basic": {"trainer_type": "ppo", "max_steps": 400}}}
-    path = tmp_path / "ppo.yaml"
-    path.write_text(yaml.safe_dump(ppo))
-    flags = ["--base-port", str(free_port()), "--no-graphics", "--resume"]
-    code = main(
-        [str(path), "--env", "Basic", "--results-dir", str(results), "--run-id", "sac", *flags]
-    )
-    assert code != 0
-    err = capsys.readouterr().err
-    assert "written by a 'sac' trainer, not 'ppo'" in err, err
+    for name, behavior in options.behaviors.items():
+        settings = behavior.as_dict()
+        hyperparameters = settings["hyperparameters"]
+        # A short run: the first updates come after batch_size (and buffer_init_steps).
+        steps = max(hyperparameters["batch_size"], hyperparameters["buffer_init_steps"]) + 300
+        settings["summary_freq"] = 10**9
+        trainer = train(UPSTREAM_ENVIRONMENTS[path.stem], settings, steps, time_horizon=64)
+        assert trainer.settings.trainer_type == "sac"
+        losses = trainer.stats_reporter.get_stats_summaries("Losses/Value Loss")
+        assert losses.num > 0 and np.isfinite(losses.mean), name
