@@ -248,3 +248,18 @@ def test_shared_critic_puts_the_value_heads_on_the_actors_body() -> None:
     assert shared.stats_reporter.get_stats_summaries("Losses/Value Loss").num > 0
     after = list(shared.policy.actor.body.parameters())
     assert any(not torch.equal(a, b) for a, b in zip(after, before))
+
+
+def test_ppo_reports_what_ppo_users_read() -> None:
+    manager = basic_manager(0)
+    trainer = PPOTrainer("Basic", manager.training_behaviors[BASIC], basic_settings(), seed=0)
+    train_with(trainer, manager, 600)
+    report = trainer.stats_reporter
+    kl = report.get_stats_summaries("Policy/Approximate KL")
+    clipped = report.get_stats_summaries("Policy/Clip Fraction")
+    explained = report.get_stats_summaries("Policy/Extrinsic Explained Variance")
+    assert kl.num > 0 and min(kl.full_dist) >= 0  # the estimator never goes below 0
+    assert clipped.num > 0 and all(0 <= x <= 1 for x in clipped.full_dist)
+    assert explained.num > 0 and max(explained.full_dist) <= 1
+    for stat in ("Losses/Policy Loss", "Losses/Value Loss", "Policy/Entropy"):
+        assert report.get_stats_summaries(stat).num > 0, stat

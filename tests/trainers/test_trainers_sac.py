@@ -263,11 +263,18 @@ def learn_sac(folder: Path, results: Path, max_steps: int, *flags: str) -> int:
 
 @pytest.mark.slow
 def test_mlagents_learn_resumes_sac_with_its_replay_buffer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("MLAGENTS_BINARIES_DIR", str(tmp_path / "binaries"))
     results = tmp_path / "results"
     assert learn_sac(tmp_path, results, 1000) == 0
+    output = capsys.readouterr().out
+    # The summaries (labelled at multiples of summary_freq) and the progress line.
+    assert "Basic. Step: 500." in output and "Basic. Step: 1000." in output, output
+    assert "steps/s" in output and "Losses" not in output
     run = results / "sac"
     saved = torch.load(run / "Basic" / "checkpoint.pt", weights_only=True)
     assert saved["trainer_type"] == "sac" and saved["step"] >= 1000
