@@ -12,11 +12,11 @@ from mlagents.trainers.ppo.trainer import PPOTrainer, discounted_gae
 from mlagents.trainers.settings import NetworkSettings, TrainerSettings, load_config
 from mlagents.trainers.simple_env_manager import SimpleEnvManager
 from mlagents.trainers.stats import StatsReporter
+from mlagents.trainers.torch.action_model import ActionModel
 from mlagents.trainers.torch.encoders import Normalizer
 from mlagents.trainers.torch.model_serialization import export_policy_model
 from mlagents.trainers.torch.networks import Actor, ValueNetwork
 from mlagents.trainers.torch.unity_model_checks import check_model_for_unity
-from mlagents.trainers.torch_policy import to_environment
 from mlagents_envs.base_env import (
     ActionSpec,
     BehaviorSpec,
@@ -106,7 +106,9 @@ def test_masked_actions_are_never_taken_and_log_probs_agree() -> None:
 
 def test_actions_reach_the_environment_clamped_and_scaled() -> None:
     raw = np.array([[-7.5, -3.0, 0.0, 1.5, 3.0, 9.0]], np.float32)
-    assert to_environment(raw).tolist() == [[-1.0, -1.0, 0.0, 0.5, 1.0, 1.0]]
+    model = ActionModel(4, ActionSpec.create_continuous(6))
+    sent = model.environment_action(torch.as_tensor(raw))
+    assert sent.tolist() == [[-1.0, -1.0, 0.0, 0.5, 1.0, 1.0]]
 
 
 def basic_settings() -> TrainerSettings:

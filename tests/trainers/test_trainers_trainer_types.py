@@ -123,9 +123,11 @@ def test_sac_settings_round_trip_through_the_resolved_yaml(tmp_path):
     assert type(again.behaviors["P"].hyperparameters) is PPOSettings
 
 
-def test_batch_larger_than_buffer_is_a_ppo_rule_only():
+def test_a_batch_larger_than_the_buffer_is_refused_by_both():
     hyper = {"batch_size": 512, "buffer_size": 256}
-    assert behavior({"trainer_type": "sac", "hyperparameters": hyper}).hyperparameters.batch_size
+    assert "never update" in parse_error(
+        {"behaviors": {"B": {"trainer_type": "sac", "hyperparameters": hyper}}}
+    )
     assert "is larger than buffer_size" in parse_error(
         {"behaviors": {"B": {"trainer_type": "ppo", "hyperparameters": hyper}}}
     )

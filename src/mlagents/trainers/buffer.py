@@ -30,7 +30,7 @@ class BufferKey(enum.Enum):
     DONE = "done"  # the episode ended at the next step (truly or by max step)
     INTERRUPTED = "interrupted"  # it ended by max step: bootstrap, it did not truly end
     GROUP_ID = "group_id"
-    ADVANTAGES = "advantages"  # summed over the reward signals, by their strengths
+    ADVANTAGES = "advantages"  # the reward signals' advantages, averaged
 
 
 class ObservationKeyPrefix(enum.Enum):

@@ -126,15 +126,16 @@ def load_checkpoint(trainer: Trainer, path: Path, weights_only_init: bool = Fals
     """Load the checkpoint at path (a .pt file, or a run folder for the behavior's latest);
     False if there is none.
 
-    weights_only_init (--initialize-from, init_path) takes the network (normalizer included)
-    and leaves the step and the optimizer as they are: a new run starting from old weights.
+    weights_only_init (--initialize-from, init_path) takes the networks (normalizers
+    included) and leaves the step and the torch optimizers as they are: a new run starting
+    from old weights.
     """
     if path.is_dir():
         path = latest_checkpoint(path, trainer.brain_name)
     if not path.is_file():
         return False
     state = torch.load(path, map_location="cpu", weights_only=True)
-    trainer.load_checkpoint_state(state, weights_only=weights_only_init)
+    trainer.load_checkpoint_state(state, weights_only=weights_only_init, source=str(path))
     if not weights_only_init:
         trainer.load_extra(path.parent)
     logger.info("Loaded %s from %s (step %d)", trainer.brain_name, path, trainer.step)

@@ -10,7 +10,6 @@ from mlagents.trainers.action_info import ActionInfo
 from mlagents.trainers.buffer import BufferKey
 from mlagents.trainers.policy.policy import Policy
 from mlagents.trainers.settings import NetworkSettings
-from mlagents.trainers.torch.action_model import ACTION_CLAMP
 from mlagents.trainers.torch.networks import Actor, observation_tensors
 from mlagents_envs.base_env import ActionTuple, BehaviorSpec, DecisionSteps
 from mlagents_envs.timers import timed
@@ -21,11 +20,6 @@ def mask_tensor(masks: list[np.ndarray] | None) -> torch.Tensor | None:
     if masks is None:
         return None
     return torch.as_tensor(~np.concatenate(masks, axis=1), dtype=torch.float32)
-
-
-def to_environment(continuous: np.ndarray) -> np.ndarray:
-    """What the environment receives of unbounded actions: clamped to [-3, 3], then / 3."""
-    return (np.clip(continuous, -ACTION_CLAMP, ACTION_CLAMP) / ACTION_CLAMP).astype(np.float32)
 
 
 class TorchPolicy(Policy):

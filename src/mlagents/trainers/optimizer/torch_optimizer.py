@@ -98,7 +98,9 @@ class TorchOptimizer(ABC):
             },
         }
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, Any], networks_only: bool = False) -> None:
+        """Restore state_dict's output; networks_only leaves the torch optimizers (their
+        moments and step counts) as they are: a new run from old weights."""
         self.critic.load_state_dict(state["critic"])
         for name, provider in self.reward_signals.items():
             provider.load_state_dict(state.get("reward_signals", {}).get(name, {}))

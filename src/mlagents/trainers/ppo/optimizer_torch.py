@@ -47,7 +47,9 @@ class PPOOptimizer(TorchOptimizer):
         else:
             self.critic = ValueNetwork(self.stream_names, specs, policy.network_settings)
         parameters = {id(p): p for p in [*policy.actor.parameters(), *self.critic.parameters()]}
-        self.optimizer = torch.optim.Adam(list(parameters.values()), lr=hp.learning_rate)
+        self.optimizer = torch.optim.Adam(
+            list(parameters.values()), lr=hp.learning_rate, foreach=True
+        )
 
     def update_normalization(self, buffer: AgentBuffer) -> None:
         if not self.shared_critic:  # a shared body is the policy's, normalized by it
@@ -113,6 +115,7 @@ class PPOOptimizer(TorchOptimizer):
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "adam": self.optimizer.state_dict()}
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.optimizer.load_state_dict(state["adam"])
+    def load_state_dict(self, state: Mapping[str, Any], networks_only: bool = False) -> None:
+        super().load_state_dict(state, networks_only)
+        if not networks_only:
+            self.optimizer.load_state_dict(state["adam"])

@@ -11,6 +11,12 @@ Per minibatch: Q losses against r + gamma * V_target(s') (no bootstrap after a t
 the V loss against min(Q1, Q2) minus the entropy term under the current policy; the policy
 loss (entropy term minus Q1); the entropy coefficients' loss. Three Adam optimizers: policy,
 value (Q1, Q2, V) and entropy coefficients.
+
+Where ML-Agents 0.28 departs from the textbook, this follows the textbook: with discrete
+actions V's target is the policy's expectation of min(Q1, Q2) (ML-Agents: the smaller of the
+two expectations); with hybrid actions the continuous part's entropy term is subtracted in
+V's target as with continuous actions alone (ML-Agents adds it there), and the policy loss
+counts the expected Q once (ML-Agents also subtracts it again in the continuous term).
 """
 
 from __future__ import annotations
@@ -59,9 +65,14 @@ class SACOptimizer(TorchOptimizer):
         self.continuous_size = action.continuous_size
         self.branches = list(action.discrete_branches)
         streams = self.stream_names
+        # Q outputs (n, k): one per discrete action, or the one Q of a continuous action.
         q_outputs = max(sum(self.branches), 1)
-        self.q1 = ValueNetwork(streams, specs, settings, self.continuous_size, q_outputs)
-        self.q2 = ValueNetwork(streams, specs, settings, self.continuous_size, q_outputs)
+        self.q1 = ValueNetwork(
+            streams, specs, settings, self.continuous_size, q_outputs, keep_dims=True
+        )
+        self.q2 = ValueNetwork(
+            streams, specs, settings, self.continuous_size, q_outputs, keep_dims=True
+        )
         self.critic = ValueNetwork(streams, specs, settings)
         self.target = copy.deepcopy(self.critic)
         self.target.requires_grad_(False)
@@ -82,18 +93,19 @@ class SACOptimizer(TorchOptimizer):
             for name, provider in self.reward_signals.items()
         }
         lr = hp.learning_rate
-        self.policy_optimizer = torch.optim.Adam(policy.actor.parameters(), lr=lr)
+        # foreach: one kernel per step for all of a network's small tensors, not one each.
+        self.policy_optimizer = torch.optim.Adam(policy.actor.parameters(), lr=lr, foreach=True)
         value_parameters = [*self.q1.parameters(), *self.q2.parameters(), *self.critic.parameters()]
-        self.value_optimizer = torch.optim.Adam(value_parameters, lr=lr)
+        self.value_optimizer = torch.optim.Adam(value_parameters, lr=lr, foreach=True)
         self.entropy_optimizer = torch.optim.Adam(self.log_ent_coef.parameters(), lr=lr)
 
     def update_normalization(self, buffer: AgentBuffer) -> None:
-        observations = batch_observations(buffer, self.n_obs, self.critic.channels_last)
-        for network in (self.critic, self.q1, self.q2):
-            network.update_normalization(observations)
-        # The target network normalizes as the value network does (its weights only
-        # follow by tau).
-        self.target.body.encoder.load_state_dict(self.critic.body.encoder.state_dict())
+        # Every network normalizes as the policy does (which the trainer has just updated),
+        # as ML-Agents' SAC does: one set of statistics, and the target's weights still
+        # follow the value network's by tau alone.
+        source = self.policy.actor.body.encoder
+        for network in (self.critic, self.q1, self.q2, self.target):
+            network.body.encoder.copy_normalization(source)
 
     def _q_of_taken(
         self, q: dict[str, torch.Tensor], discrete: torch.Tensor
@@ -101,7 +113,7 @@ class SACOptimizer(TorchOptimizer):
         """Each stream's Q of the discrete actions taken, averaged over the branches
         (continuous-only: the one output)."""
         if not self.branches:
-            return {name: value.squeeze(-1) for name, value in q.items()}
+            return {name: value[:, 0] for name, value in q.items()}
         out = {}
         for name, value in q.items():
             per_branch = [
@@ -142,11 +154,20 @@ class SACOptimizer(TorchOptimizer):
         ent_coef_c = torch.exp(self.log_ent_coef["continuous"])
         ent_coef_d = torch.exp(self.log_ent_coef["discrete"])
 
-        policy_q1 = self.q1(observations, sampled.continuous if self.continuous_size else None)
-        policy_q2 = self.q2(observations, sampled.continuous if self.continuous_size else None)
-        taken = continuous if self.continuous_size else None
-        q1 = self._q_of_taken(self.q1(observations, taken), discrete)
-        q2 = self._q_of_taken(self.q2(observations, taken), discrete)
+        # Q of the policy's actions: Q1 with the gradient the policy loss takes through the
+        # continuous actions, Q2 for the value backup only.
+        sampled_input = sampled.continuous if self.continuous_size else None
+        policy_q1 = self.q1(observations, sampled_input)
+        with torch.no_grad():
+            policy_q2 = self.q2(observations, sampled_input)
+        if self.continuous_size:
+            q1 = self._q_of_taken(self.q1(observations, continuous), discrete)
+            q2 = self._q_of_taken(self.q2(observations, continuous), discrete)
+        else:
+            # Without continuous actions the Q networks do not look at the action taken: the
+            # same outputs serve both (the policy loss then takes them without gradient).
+            q1 = self._q_of_taken(policy_q1, discrete)
+            q2 = self._q_of_taken(self.q2(observations), discrete)
         values = self.critic(observations)
         with torch.no_grad():
             target_values = self.target(following)
@@ -183,7 +204,7 @@ class SACOptimizer(TorchOptimizer):
                         terms.append((p * (q_branch - ent_coef_d[k] * lp)).sum(dim=1))
                     backup = torch.stack(terms, dim=1).mean(dim=1)
                 else:
-                    backup = least.squeeze(-1)
+                    backup = least[:, 0]
                 if self.continuous_size:
                     backup = backup - ent_coef_c * continuous_log_prob
                 value_backups.append(backup)
@@ -193,6 +214,8 @@ class SACOptimizer(TorchOptimizer):
 
         # Policy loss: the entropy term minus Q1 (averaged over the streams).
         mean_q1 = torch.stack(list(policy_q1.values())).mean(dim=0)
+        if not self.continuous_size:
+            mean_q1 = mean_q1.detach()
         policy_loss_rows = torch.zeros(len(ended))
         if self.branches:
             # The expectation over each branch's actions; with continuous actions too, the
@@ -205,7 +228,7 @@ class SACOptimizer(TorchOptimizer):
         if self.continuous_size:
             policy_loss_rows = policy_loss_rows + ent_coef_c.detach() * continuous_log_prob
             if not self.branches:
-                policy_loss_rows = policy_loss_rows - mean_q1.squeeze(-1)
+                policy_loss_rows = policy_loss_rows - mean_q1[:, 0]
         policy_loss = policy_loss_rows.mean()
 
         # Entropy coefficients: up when the entropy is below its target, down above it.
@@ -269,12 +292,13 @@ class SACOptimizer(TorchOptimizer):
             "entropy_adam": self.entropy_optimizer.state_dict(),
         }
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        super().load_state_dict(state)
+    def load_state_dict(self, state: Mapping[str, Any], networks_only: bool = False) -> None:
+        super().load_state_dict(state, networks_only)
         self.q1.load_state_dict(state["q1"])
         self.q2.load_state_dict(state["q2"])
         self.target.load_state_dict(state["target"])
         self.log_ent_coef.load_state_dict(state["log_ent_coef"])
-        self.policy_optimizer.load_state_dict(state["policy_adam"])
-        self.value_optimizer.load_state_dict(state["value_adam"])
-        self.entropy_optimizer.load_state_dict(state["entropy_adam"])
+        if not networks_only:
+            self.policy_optimizer.load_state_dict(state["policy_adam"])
+            self.value_optimizer.load_state_dict(state["value_adam"])
+            self.entropy_optimizer.load_state_dict(state["entropy_adam"])

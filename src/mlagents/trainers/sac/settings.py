@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from mlagents.trainers.settings_schema import in_range
+from mlagents.trainers.settings_schema import TrainerConfigError, in_range, key_path
 from mlagents.trainers.trainer_settings import HyperparamSettings
 
 __all__ = ["SACSettings"]
@@ -37,3 +37,14 @@ class SACSettings(HyperparamSettings):
     def __post_init__(self) -> None:
         if math.isnan(self.reward_signal_steps_per_update):
             object.__setattr__(self, "reward_signal_steps_per_update", self.steps_per_update)
+
+    def _check(self, path: str) -> None:
+        if self.batch_size > self.buffer_size:
+            # The replay buffer would never hold a minibatch: SAC would collect and never
+            # train.
+            raise TrainerConfigError(
+                key_path(path, "batch_size"),
+                f"{self.batch_size} is larger than buffer_size {self.buffer_size}: the replay "
+                "buffer never holds a minibatch, and SAC would never update; make buffer_size "
+                "much larger than batch_size",
+            )

@@ -35,10 +35,6 @@ class ActionLogProbs(NamedTuple):
         """(n, continuous size + branches): every part side by side."""
         return torch.cat([self.continuous, self.discrete], dim=1)
 
-    def total(self) -> torch.Tensor:
-        """(n,): the log-probability of the whole action."""
-        return self.flat().sum(dim=1)
-
 
 class Distributions(NamedTuple):
     mu: torch.Tensor | None  # (n, c) before any squashing

@@ -3,6 +3,8 @@ ML-Agents: simple, nature_cnn, resnet)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -20,6 +22,7 @@ class Normalizer(nn.Module):
         self.register_buffer("count", torch.tensor(1e-4, dtype=torch.float64))
         self.register_buffer("mean", torch.zeros(size, dtype=torch.float64))
         self.register_buffer("var", torch.ones(size, dtype=torch.float64))
+        self._scale: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @torch.no_grad()
     def update(self, values: torch.Tensor) -> None:
@@ -27,6 +30,7 @@ class Normalizer(nn.Module):
         batch = values.reshape(len(values), -1).to(torch.float64)
         if not len(batch):
             return
+        self._scale = None
         n = torch.tensor(float(len(batch)), dtype=torch.float64)
         mean, var = batch.mean(dim=0), batch.var(dim=0, unbiased=False)
         total = self.count + n
@@ -38,8 +42,17 @@ class Normalizer(nn.Module):
         self.count.copy_(total)
 
     def forward(self, values: torch.Tensor) -> torch.Tensor:
-        std = torch.sqrt(self.var.to(values.dtype) + 1e-8)
-        return torch.clamp((values - self.mean.to(values.dtype)) / std, -5.0, 5.0)
+        # The float64 statistics turned into the input's dtype once per change, not on every
+        # forward pass (SAC runs seven networks' normalizers per update).
+        if self._scale is None or self._scale[0].dtype != values.dtype:
+            mean = self.mean.to(values.dtype)
+            self._scale = (mean, torch.rsqrt(self.var.to(values.dtype) + 1e-8))
+        mean, inverse_std = self._scale
+        return torch.clamp((values - mean) * inverse_std, -5.0, 5.0)
+
+    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
+        self._scale = None
+        super()._load_from_state_dict(*args, **kwargs)
 
 
 class VectorEncoder(nn.Module):

@@ -89,6 +89,15 @@ class ObservationEncoder(nn.Module):
             if normalizer is not None:
                 normalizer.update(obs.reshape(len(obs), -1))
 
+    def copy_normalization(self, source: ObservationEncoder) -> None:
+        """Take source's normalizer statistics (an encoder of the same observations); the
+        encoders' weights stay as they are."""
+        for mine, theirs in zip(self.encoders, source.encoders, strict=True):
+            normalizer = getattr(mine, "normalizer", None)
+            if normalizer is not None:
+                theirs_normalizer: nn.Module = theirs.normalizer  # type: ignore[assignment]
+                normalizer.load_state_dict(theirs_normalizer.state_dict())
+
 
 class NetworkBody(nn.Module):
     """Observation encoders, then an MLP over their codes (and over extra inputs, such as
@@ -169,7 +178,8 @@ class ValueNetwork(nn.Module):
     """One head per reward signal (stream) over a body: value estimates, or with
     outputs_per_stream > 1 one value per action (a discrete Q network).
 
-    Returns {stream: (n,)} when outputs_per_stream is 1, else {stream: (n, outputs)}.
+    Returns {stream: (n,)} when outputs_per_stream is 1 (unless keep_dims), else
+    {stream: (n, outputs)}.
     body: an existing body to put the heads on (PPO's shared_critic: the actor's)."""
 
     def __init__(
@@ -180,12 +190,13 @@ class ValueNetwork(nn.Module):
         extra_inputs: int = 0,
         outputs_per_stream: int = 1,
         body: NetworkBody | None = None,
+        keep_dims: bool = False,
     ) -> None:
         super().__init__()
         self.stream_names = list(stream_names)
         self.channels_last = channels_last(specs)
         self.body = body if body is not None else NetworkBody(specs, settings, extra_inputs)
-        self.outputs_per_stream = outputs_per_stream
+        self.squeeze = outputs_per_stream == 1 and not keep_dims
         self.heads = nn.ModuleDict(
             {
                 name: value_layer(self.body.output_size, outputs_per_stream)
@@ -201,6 +212,6 @@ class ValueNetwork(nn.Module):
     ) -> dict[str, torch.Tensor]:
         code = self.body(observations, extra)
         out = {name: head(code) for name, head in self.heads.items()}
-        if self.outputs_per_stream == 1:
+        if self.squeeze:
             out = {name: value.squeeze(-1) for name, value in out.items()}
         return out

@@ -16,11 +16,17 @@ from mlagents.trainers.buffer import (
     AgentBuffer,
     AgentBufferKey,
     BufferException,
+    BufferKey,
     RewardSignalKeyPrefix,
+    obs_key,
     signal_key,
 )
+from mlagents.trainers.settings import TrainerSettings
+from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.trainer.trainer import Trainer
 from mlagents.trainers.trajectory import Trajectory
+from mlagents_envs.base_env import BehaviorSpec
+from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_envs.timers import hierarchical_timer, timed
 
 logger = logging.getLogger(__name__)
@@ -35,8 +41,15 @@ class OffPolicyTrainer(Trainer):
     """Needs hyperparameters with buffer_size, batch_size, buffer_init_steps,
     steps_per_update, reward_signal_steps_per_update and save_replay_buffer."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        behavior_name: str,
+        spec: BehaviorSpec,
+        settings: TrainerSettings,
+        seed: int = 0,
+        stats_reporter: StatsReporter | None = None,
+    ) -> None:
+        super().__init__(behavior_name, spec, settings, seed, stats_reporter)
         self.update_buffer = AgentBuffer()
         # Updates made so far (counted from 1, as ML-Agents does): the next update is due
         # when the steps since buffer_init_steps pass update_steps * steps_per_update.
@@ -92,15 +105,34 @@ class OffPolicyTrainer(Trainer):
                     stats.setdefault(key, []).append(value)
                 self.update_steps += 1
                 updated = True
+        learning = any(p.learns for p in self.optimizer.reward_signals.values())
         with hierarchical_timer("update_reward_signals"):
             while self._due(self.reward_signal_update_steps, hp.reward_signal_steps_per_update):
-                batch = self.update_buffer.sample(hp.batch_size, self._rng)
-                for key, value in self.optimizer.update_reward_signals(batch).items():
-                    stats.setdefault(key, []).append(value)
+                if learning:  # the extrinsic signal alone has nothing to learn
+                    batch = self.update_buffer.sample(hp.batch_size, self._rng)
+                    for key, value in self.optimizer.update_reward_signals(batch).items():
+                        stats.setdefault(key, []).append(value)
                 self.reward_signal_update_steps += 1
         for key, values in stats.items():
             self.stats_reporter.add_stat(key, float(np.mean(values)))
         return updated
+
+    def _check_replay_buffer(self, path: Path) -> None:
+        """A loaded replay buffer must hold this behavior's observations and actions: the
+        first trajectory would not fit it otherwise."""
+        spec = self.policy.behavior_spec
+        expected = {obs_key(k): tuple(o.shape) for k, o in enumerate(spec.observation_specs)}
+        expected[BufferKey.CONTINUOUS_ACTION] = (spec.action_spec.continuous_size,)
+        expected[BufferKey.DISCRETE_ACTION] = (spec.action_spec.discrete_size,)
+        buffer = self.update_buffer
+        found = {key: buffer[key].shape[1:] if key in buffer else None for key in expected}
+        if found != expected:
+            self.update_buffer.reset()
+            raise UnityEnvironmentException(
+                f"The replay buffer {path} holds rows of other shapes than behavior "
+                f"{self.brain_name!r} sends ({found} against {expected}); delete it or set "
+                "save_replay_buffer to false to start with an empty one."
+            )
 
     # Checkpoints.
 
@@ -111,8 +143,10 @@ class OffPolicyTrainer(Trainer):
             "reward_signal_update_steps": self.reward_signal_update_steps,
         }
 
-    def load_checkpoint_state(self, state: dict[str, Any], weights_only: bool = False) -> None:
-        super().load_checkpoint_state(state, weights_only)
+    def load_checkpoint_state(
+        self, state: dict[str, Any], weights_only: bool = False, source: str = "the checkpoint"
+    ) -> None:
+        super().load_checkpoint_state(state, weights_only, source)
         if not weights_only:
             self.update_steps = int(state.get("update_steps", 1))
             self.reward_signal_update_steps = int(state.get("reward_signal_update_steps", 1))
@@ -133,8 +167,12 @@ class OffPolicyTrainer(Trainer):
         try:
             self.update_buffer.load(path)
         except BufferException as error:
-            logger.warning("%s It starts empty.", error)
+            # Kept aside, not overwritten by the next checkpoint: it may still be of use.
+            aside = path.with_name(path.name + ".unreadable")
+            path.replace(aside)
+            logger.warning("%s It starts empty; the file is now %s.", error, aside)
             return
+        self._check_replay_buffer(path)
         logger.info(
             "Loaded the replay buffer of %s (%d steps).", self.brain_name, len(self.update_buffer)
         )

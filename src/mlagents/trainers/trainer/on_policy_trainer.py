@@ -14,8 +14,11 @@ from mlagents.trainers.buffer import (
     RewardSignalKeyPrefix,
     signal_key,
 )
+from mlagents.trainers.settings import TrainerSettings
+from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.trainer.trainer import Trainer
 from mlagents.trainers.trajectory import Trajectory
+from mlagents_envs.base_env import BehaviorSpec
 from mlagents_envs.timers import timed
 
 
@@ -36,8 +39,15 @@ def discounted_gae(
 class OnPolicyTrainer(Trainer):
     """Needs hyperparameters with buffer_size, batch_size, num_epoch and lambd."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        behavior_name: str,
+        spec: BehaviorSpec,
+        settings: TrainerSettings,
+        seed: int = 0,
+        stats_reporter: StatsReporter | None = None,
+    ) -> None:
+        super().__init__(behavior_name, spec, settings, seed, stats_reporter)
         self.update_buffer = AgentBuffer()
 
     @timed

@@ -211,20 +211,36 @@ class Trainer(ABC):
             "step": int(self.step),
         }
 
-    def load_checkpoint_state(self, state: dict[str, Any], weights_only: bool = False) -> None:
-        """Restore checkpoint_state's output. weights_only takes the policy's weights (and
-        normalizer) only: a new run starting from old weights."""
+    def load_checkpoint_state(
+        self, state: dict[str, Any], weights_only: bool = False, source: str = "the checkpoint"
+    ) -> None:
+        """Restore checkpoint_state's output (read from source). weights_only takes the
+        networks (policy with its normalizer, critics, reward signals) and leaves the step
+        and the torch optimizers as they are: a new run starting from old weights."""
+        if "policy" not in state or "optimizer" not in state:
+            raise UnityEnvironmentException(
+                f"{source} is not a checkpoint of this trainer's format (its keys: "
+                f"{sorted(state)}); it may come from an older version: start a new run "
+                "(without --resume) or delete it."
+            )
         saved_type = state.get("trainer_type", self.get_trainer_name())
         if saved_type != self.get_trainer_name():
             raise UnityEnvironmentException(
-                f"The checkpoint of {self.brain_name!r} was written by a {saved_type!r} "
-                f"trainer, not {self.get_trainer_name()!r}; set trainer_type back to "
-                f"{saved_type!r} or start a new run."
+                f"The checkpoint of {self.brain_name!r} ({source}) was written by a "
+                f"{saved_type!r} trainer, not {self.get_trainer_name()!r}; set trainer_type "
+                f"back to {saved_type!r} or start a new run."
             )
-        self.policy.actor.load_state_dict(state["policy"])
+        try:
+            self.policy.actor.load_state_dict(state["policy"])
+            self.optimizer.load_state_dict(state["optimizer"], networks_only=weights_only)
+        except (RuntimeError, KeyError) as error:
+            raise UnityEnvironmentException(
+                f"{source} does not fit the networks of {self.brain_name!r}: {error}. Were "
+                "network_settings or reward_signals changed since? Put them back, or start "
+                "a new run."
+            ) from None
         if weights_only:
             return
-        self.optimizer.load_state_dict(state["optimizer"])
         self.policy.step = int(state["step"])
         # A summary is written whenever the step passes the next multiple of summary_freq;
         # after a resume that is the next one above the restored step.

@@ -19,6 +19,8 @@ class BaseRewardProvider(ABC):
 
     #: The signal's name in the configuration ("extrinsic", "curiosity", ...).
     name: str = ""
+    #: Whether update() trains something (a signal with a network of its own).
+    learns: bool = False
 
     def __init__(self, spec: BehaviorSpec, settings: RewardSignalSettings) -> None:
         self.spec = spec
