@@ -209,3 +209,19 @@ def test_a_replay_buffer_that_does_not_fit_is_set_aside_or_refused(
         load_checkpoint(
             create_trainer("B", spec, settings("sac", save_replay_buffer=True), seed=0), tmp_path
         )
+
+
+def test_a_trainer_type_registered_with_something_else_than_a_trainer_is_refused() -> None:
+    from mlagents.plugins.trainer_type import register_trainer_plugins, register_trainer_type
+    from mlagents.trainers.ppo.settings import PPOSettings
+
+    trainers, hyperparameters = register_trainer_plugins()
+    register_trainer_type("not_a_trainer", dict, PPOSettings)
+    try:
+        settings = TrainerSettings.from_dict({"trainer_type": "not_a_trainer"})
+        spec = spec_of(ActionSpec.create_discrete((3,)))
+        with pytest.raises(UnityEnvironmentException, match="not a subclass of"):
+            create_trainer("B", spec, settings)
+    finally:
+        trainers.pop("not_a_trainer")
+        hyperparameters.pop("not_a_trainer")

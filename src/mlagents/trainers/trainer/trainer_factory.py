@@ -27,4 +27,10 @@ def create_trainer(
             f"{brain_name!r}); the known ones are {sorted(trainer_types)}. Install the "
             "package that provides it."
         )
+    if not (isinstance(cls, type) and issubclass(cls, Trainer)):
+        raise UnityEnvironmentException(
+            f"trainer_type {settings.trainer_type!r} is registered with {cls!r}, which is not "
+            "a subclass of mlagents.trainers.trainer.trainer.Trainer; fix the package that "
+            "registers it (entry-point group mlagents.trainer_type)."
+        )
     return cls(brain_name, spec, settings, seed=seed, stats_reporter=stats_reporter)
