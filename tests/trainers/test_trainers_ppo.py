@@ -179,12 +179,12 @@ def train_with(trainer: PPOTrainer, manager: SimpleEnvManager, trainer_steps: in
 
 def test_ppo_learns_basic_well_beyond_random() -> None:
     random_reward = random_baseline(3000, seed=0)
-    # Over three seeds: one run of 6,000 steps may still sit at the near goal (0.1), with
-    # ML-Agents' initialization as with torch's (2 seeds in 10 with either).
-    trained = [train(6000, seed=seed) for seed in range(3)]
+    # The mean of three seeds: a single run may still sit at the near goal (0.1) for a while,
+    # with ML-Agents' initialization as with torch's (2 seeds in 10 at 6,000 steps).
+    trained = float(np.mean([train(8000, seed=seed) for seed in range(3)]))
     # The best policy scores 0.93 (walk right to the far goal).
     assert random_reward < 0.4
-    assert np.mean(trained) > 0.6 and min(trained) > random_reward + 0.2, trained
+    assert trained > 0.75 and trained > random_reward + 0.4, trained
 
 
 @pytest.mark.slow
