@@ -21,6 +21,7 @@ import yaml
 
 from devtools.envtest import free_port
 from mlagents.trainers.learn import main
+from tests.trainers.learn_testing import learn_basic
 
 pytestmark = pytest.mark.slow
 
@@ -66,22 +67,7 @@ def write_config(folder: Path, max_steps: int, name: str) -> Path:
     return path
 
 
-def learn(config: Path, results: Path, *flags: str) -> int:
-    return main(
-        [
-            str(config),
-            "--env",
-            "Basic",
-            "--results-dir",
-            str(results),
-            "--base-port",
-            str(free_port()),
-            "--no-graphics",
-            "--seed",
-            "1",
-            *flags,
-        ]
-    )
+learn = learn_basic
 
 
 def checkpoint(run: Path) -> dict:

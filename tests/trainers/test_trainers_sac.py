@@ -34,6 +34,7 @@ from mlagents_envs.side_channel.environment_parameters_channel import (
 )
 from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
+from tests.trainers.learn_testing import learn_basic
 
 REWARD = "Environment/Cumulative Reward"
 UPSTREAM_SAC = Path(__file__).resolve().parent / "upstream_configs" / "sac"
@@ -242,23 +243,7 @@ def learn_sac(folder: Path, results: Path, max_steps: int, *flags: str) -> int:
     config["behaviors"]["Basic"]["checkpoint_interval"] = 10**6
     path = folder / f"sac-{max_steps}.yaml"
     path.write_text(yaml.safe_dump(config))
-    return main(
-        [
-            str(path),
-            "--env",
-            "Basic",
-            "--results-dir",
-            str(results),
-            "--base-port",
-            str(free_port()),
-            "--no-graphics",
-            "--seed",
-            "1",
-            "--run-id",
-            "sac",
-            *flags,
-        ]
-    )
+    return learn_basic(path, results, "--run-id", "sac", *flags)
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from mlagents.trainers.buffer import (
-    AgentBuffer,
     AgentBufferKey,
     BufferException,
     BufferKey,
@@ -21,11 +20,8 @@ from mlagents.trainers.buffer import (
     obs_key,
     signal_key,
 )
-from mlagents.trainers.settings import TrainerSettings
-from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.trainer.trainer import Trainer
 from mlagents.trainers.trajectory import Trajectory
-from mlagents_envs.base_env import BehaviorSpec
 from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_envs.timers import hierarchical_timer, timed
 
@@ -41,16 +37,8 @@ class OffPolicyTrainer(Trainer):
     """Needs hyperparameters with buffer_size, batch_size, buffer_init_steps,
     steps_per_update, reward_signal_steps_per_update and save_replay_buffer."""
 
-    def __init__(
-        self,
-        behavior_name: str,
-        spec: BehaviorSpec,
-        settings: TrainerSettings,
-        seed: int = 0,
-        stats_reporter: StatsReporter | None = None,
-    ) -> None:
-        super().__init__(behavior_name, spec, settings, seed, stats_reporter)
-        self.update_buffer = AgentBuffer()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # Updates made so far (counted from 1, as ML-Agents does): the next update is due
         # when the steps since buffer_init_steps pass update_steps * steps_per_update.
         self.update_steps = 1

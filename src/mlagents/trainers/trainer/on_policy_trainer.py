@@ -8,17 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from mlagents.trainers.buffer import (
-    AgentBuffer,
     BufferKey,
     ObservationKeyPrefix,
     RewardSignalKeyPrefix,
     signal_key,
 )
-from mlagents.trainers.settings import TrainerSettings
-from mlagents.trainers.stats import StatsReporter
 from mlagents.trainers.trainer.trainer import Trainer
 from mlagents.trainers.trajectory import Trajectory
-from mlagents_envs.base_env import BehaviorSpec
 from mlagents_envs.timers import timed
 
 
@@ -38,17 +34,6 @@ def discounted_gae(
 
 class OnPolicyTrainer(Trainer):
     """Needs hyperparameters with buffer_size, batch_size, num_epoch and lambd."""
-
-    def __init__(
-        self,
-        behavior_name: str,
-        spec: BehaviorSpec,
-        settings: TrainerSettings,
-        seed: int = 0,
-        stats_reporter: StatsReporter | None = None,
-    ) -> None:
-        super().__init__(behavior_name, spec, settings, seed, stats_reporter)
-        self.update_buffer = AgentBuffer()
 
     @timed
     def _process_trajectory(self, trajectory: Trajectory) -> None:

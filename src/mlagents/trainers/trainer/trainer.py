@@ -71,6 +71,9 @@ class Trainer(ABC):
         self.policy_queues: list[AgentManagerQueue[Policy]] = []
         self._rng = np.random.default_rng(seed)
         self._next_summary = settings.summary_freq
+        #: The experience the next updates draw from (on-policy: since the last update;
+        #: off-policy: the replay buffer).
+        self.update_buffer = AgentBuffer()
         # Each signal's reward of the episode each agent is in (scaled by its strength).
         self._episode_rewards: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
