@@ -46,24 +46,19 @@ class OffPolicyTrainer(Trainer):
 
     @timed
     def _process_trajectory(self, trajectory: Trajectory) -> None:
-        buffer = trajectory.to_agentbuffer()
-        count = len(buffer)
-        if not count:
+        rows = self._trajectory_rows(trajectory)
+        if rows is None:
             return
-        self._update_normalization(buffer)
-        values, _ = self.optimizer.value_estimates(buffer, trajectory.next_obs, trajectory.ended)
-        for name, provider in self.optimizer.reward_signals.items():
-            self.stats_reporter.add_stat(provider.value_name, float(values[name].mean()))
+        buffer = rows[0]
         # Rewards are evaluated again on every sampled minibatch (a learned signal changes);
         # here they only count for the episode's stats.
-        self._evaluate_rewards(buffer, trajectory)
         for name in self.optimizer.reward_signals:
             buffer.drop(signal_key(RewardSignalKeyPrefix.REWARDS, name))
         self.update_buffer.extend(dict(buffer.items()))
         size = self.hyperparameters.buffer_size
         if len(self.update_buffer) > size:
             self.update_buffer.truncate(int(size * BUFFER_TRUNCATE_FRACTION))
-        self.policy.step += count
+        self.policy.step += len(buffer)
 
     def _is_ready_update(self) -> bool:
         hp = self.hyperparameters

@@ -37,15 +37,10 @@ class OnPolicyTrainer(Trainer):
 
     @timed
     def _process_trajectory(self, trajectory: Trajectory) -> None:
-        buffer = trajectory.to_agentbuffer()
-        count = len(buffer)
-        if not count:
+        rows = self._trajectory_rows(trajectory)
+        if rows is None:
             return
-        self._update_normalization(buffer)
-        values, next_values = self.optimizer.value_estimates(
-            buffer, trajectory.next_obs, trajectory.ended
-        )
-        self._evaluate_rewards(buffer, trajectory)
+        buffer, values, next_values = rows
         lambd = self.hyperparameters.lambd
         advantages = []
         for name, provider in self.optimizer.reward_signals.items():
@@ -57,7 +52,6 @@ class OnPolicyTrainer(Trainer):
             buffer.add_column(signal_key(RewardSignalKeyPrefix.RETURNS, name), returns)
             buffer.add_column(signal_key(RewardSignalKeyPrefix.ADVANTAGE, name), advantage)
             advantages.append(advantage)
-            self.stats_reporter.add_stat(provider.value_name, float(values[name].mean()))
         # Advantages of the signals averaged, as ML-Agents combines them.
         buffer.add_column(BufferKey.ADVANTAGES, np.mean(advantages, axis=0).astype(np.float32))
         # An on-policy update never looks at the next observations: keep them out of the
@@ -65,7 +59,7 @@ class OnPolicyTrainer(Trainer):
         for k in range(buffer.count(ObservationKeyPrefix.NEXT_OBSERVATION)):
             buffer.drop((ObservationKeyPrefix.NEXT_OBSERVATION, k))
         self.update_buffer.extend(dict(buffer.items()))
-        self.policy.step += count
+        self.policy.step += len(buffer)
 
     def _is_ready_update(self) -> bool:
         return len(self.update_buffer) >= self.hyperparameters.buffer_size

@@ -202,6 +202,24 @@ class Trainer(ABC):
         self.policy.update_normalization(buffer.observations())
         self.optimizer.update_normalization(buffer)
 
+    def _trajectory_rows(
+        self, trajectory: Trajectory
+    ) -> tuple[AgentBuffer, dict[str, np.ndarray], dict[str, float]] | None:
+        """What every trainer does first with a trajectory: its rows (None if it has none),
+        the normalizers updated with them, each signal's value estimates of them and of
+        the observation after them (reported), and each signal's rewards (counted)."""
+        buffer = trajectory.to_agentbuffer()
+        if not len(buffer):
+            return None
+        self._update_normalization(buffer)
+        values, next_values = self.optimizer.value_estimates(
+            buffer, trajectory.next_obs, trajectory.ended
+        )
+        for name, provider in self.optimizer.reward_signals.items():
+            self.stats_reporter.add_stat(provider.value_name, float(values[name].mean()))
+        self._evaluate_rewards(buffer, trajectory)
+        return buffer, values, next_values
+
     # Checkpoints and export.
 
     def checkpoint_state(self) -> dict[str, Any]:
