@@ -273,7 +273,9 @@ class TrainerController:
             update = curriculum.update(
                 lesson,
                 progress=trainer.step / max(trainer.settings.max_steps, 1),
-                rewards=reporter.since_lesson,
+                # The latest episodes only, as ML-Agents measures: all of them since the
+                # lesson began would keep its early failures in the mean for good.
+                rewards=reporter.since_lesson[-self._reward_window(criteria.behavior) :],
                 smoothing=self._smoothing[key],
             )
             self._smoothing[key] = update.smoothing
@@ -297,6 +299,19 @@ class TrainerController:
                 self.env_manager.reset(self._env_config())
             else:
                 self.env_manager.set_env_parameters(self._env_config())
+
+    def _reward_window(self, behavior: str) -> int:
+        """How many of a behavior's latest episode rewards a completion criterion averages:
+        the largest min_lesson_length of its criteria, at least 1 (ML-Agents' rule)."""
+        lengths = [
+            lesson.completion_criteria.min_lesson_length
+            for settings in self.parameters.values()
+            if isinstance(settings, CurriculumSettings)
+            for lesson in settings.lessons
+            if lesson.completion_criteria is not None
+            and lesson.completion_criteria.behavior == behavior
+        ]
+        return max([1, *lengths])
 
     # Progress.
 
