@@ -155,6 +155,13 @@ def test_console_writer_line(caplog: pytest.LogCaptureFixture) -> None:
             "3DBall", {"Environment/Cumulative Reward": StatsSummary([1.0, 3.0])}, 12000
         )
         ConsoleWriter().write_stats("3DBall", {}, 13000)
+        group = {
+            "Environment/Cumulative Reward": StatsSummary([0.0, 0.0]),
+            "Environment/Group Cumulative Reward": StatsSummary([1.5, 2.5]),
+        }
+        ConsoleWriter().write_stats("PushBlock", group, 14000)
+    assert "PushBlock. Step: 14000." in caplog.text
+    assert "Mean Reward: 0.000. Mean Group Reward: 2.000." in caplog.text
     assert "3DBall. Step: 12000." in caplog.text
     assert "Mean Reward: 2.000. Std of Reward: 1.000." in caplog.text
     assert "No episode was completed since last summary." in caplog.text

@@ -135,7 +135,8 @@ class StatsReporter:
 
 
 class ConsoleWriter(StatsWriter):
-    """One summary line per category and write: step, time, mean and std of reward."""
+    """One summary line per category and write: step, time, mean and std of reward (the
+    mean group reward instead of the std where there are groups)."""
 
     def __init__(self) -> None:
         self._start = time.monotonic()
@@ -143,7 +144,12 @@ class ConsoleWriter(StatsWriter):
     def write_stats(self, category: str, values: Mapping[str, StatsSummary], step: int) -> None:
         elapsed = time.monotonic() - self._start
         reward = values.get("Environment/Cumulative Reward")
-        if reward is not None and reward.num:
+        group = values.get("Environment/Group Cumulative Reward")
+        if reward is not None and reward.num and group is not None and group.num:
+            # A group environment pays its rewards to the group (PushBlock): the group's
+            # reward says how training goes, as ML-Agents' console shows it.
+            summary = f"Mean Reward: {reward.mean:.3f}. Mean Group Reward: {group.mean:.3f}."
+        elif reward is not None and reward.num:
             summary = f"Mean Reward: {reward.mean:.3f}. Std of Reward: {reward.std:.3f}."
         else:
             summary = "No episode was completed since last summary."
