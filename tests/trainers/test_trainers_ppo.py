@@ -30,6 +30,7 @@ from mlagents_envs.side_channel.environment_parameters_channel import (
 from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
 from tests.trainers.onnx_testing import CONFIG, GENERATIONS
+from tests.trainers.training_testing import run_trainer
 
 BASIC = "Basic?team=0"
 
@@ -164,16 +165,8 @@ def train(trainer_steps: int, seed: int) -> float:
 def train_with(trainer: PPOTrainer, manager: SimpleEnvManager, trainer_steps: int) -> float:
     """Train trainer on Basic (manager) for trainer_steps; the mean reward of the last 30
     episodes."""
-    agent_manager = AgentManager(trainer.policy, BASIC, trainer.stats_reporter, 3)
-    trainer.subscribe_trajectory_queue(agent_manager.trajectory_queue)
-    trainer.publish_policy_queue(agent_manager.policy_queue)
-    manager.set_agent_manager(BASIC, agent_manager)
-    manager.set_policy(BASIC, trainer.policy)
-    while trainer.step < trainer_steps:
-        manager.process_steps(manager.get_steps())
-        trainer.advance()
+    run_trainer(trainer, manager, BASIC, trainer_steps, time_horizon=3)
     rewards = trainer.stats_reporter.get_stats_summaries("Environment/Cumulative Reward")
-    manager.close()
     return float(np.mean(rewards.full_dist[-30:]))
 
 

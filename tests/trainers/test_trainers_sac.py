@@ -35,6 +35,7 @@ from mlagents_envs.side_channel.environment_parameters_channel import (
 from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
 from tests.trainers.learn_testing import learn_basic
+from tests.trainers.training_testing import run_trainer
 
 REWARD = "Environment/Cumulative Reward"
 UPSTREAM_SAC = Path(__file__).resolve().parent / "upstream_configs" / "sac"
@@ -82,15 +83,7 @@ def train(
     trainer = create_trainer(
         behavior_id.partition("?")[0], spec, TrainerSettings.from_dict(settings), seed=seed
     )
-    agent_manager = AgentManager(trainer.policy, behavior_id, trainer.stats_reporter, time_horizon)
-    trainer.subscribe_trajectory_queue(agent_manager.trajectory_queue)
-    trainer.publish_policy_queue(agent_manager.policy_queue)
-    manager.set_agent_manager(behavior_id, agent_manager)
-    manager.set_policy(behavior_id, trainer.policy)
-    while trainer.step < steps:
-        manager.process_steps(manager.get_steps())
-        trainer.advance()
-    manager.close()
+    run_trainer(trainer, manager, behavior_id, steps, time_horizon)
     return trainer
 
 

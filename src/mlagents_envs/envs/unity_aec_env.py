@@ -100,16 +100,7 @@ class UnityAECEnv(UnityPettingzooBaseEnv, AECEnv[str, Any, Any]):
         env = self._source.env
         env.reset()
         self.agents = []
-        for table in (
-            self.rewards,
-            self._cumulative_rewards,
-            self.terminations,
-            self.truncations,
-            self.infos,
-            self._observations,
-            self._given,
-            self._last_steps,
-        ):
+        for table in (*self._agent_tables(), self._given, self._last_steps):
             table.clear()
         self._finished.clear()
         for name in list(env.behavior_specs):
@@ -166,16 +157,20 @@ class UnityAECEnv(UnityPettingzooBaseEnv, AECEnv[str, Any, Any]):
         if self._turns:
             self.agent_selection = self._turns[0]
 
-    def _remove(self, agent: str) -> None:
-        self.agents.remove(agent)
-        for table in (
+    def _agent_tables(self) -> tuple[dict[str, Any], ...]:
+        """The tables with one entry per agent in `agents`."""
+        return (
             self.rewards,
             self._cumulative_rewards,
             self.terminations,
             self.truncations,
             self.infos,
             self._observations,
-        ):
+        )
+
+    def _remove(self, agent: str) -> None:
+        self.agents.remove(agent)
+        for table in self._agent_tables():
             del table[agent]
 
     def _advance(self) -> None:
