@@ -48,6 +48,12 @@ from mlagents.trainers.settings_schema import (
     to_mapping,
     to_str,
 )
+from mlagents.trainers.signal_settings import (
+    BehavioralCloningSettings,
+    CuriositySettings,
+    GAILSettings,
+    RNDSettings,
+)
 from mlagents.trainers.trainer_settings import (
     EncoderType,
     HyperparamSettings,
@@ -60,20 +66,24 @@ from mlagents.trainers.trainer_settings import (
 )
 
 __all__ = [
+    "BehavioralCloningSettings",
     "CheckpointSettings",
     "CompletionCriteriaSettings",
     "ConstantSettings",
+    "CuriositySettings",
     "CurriculumSettings",
     "EncoderType",
     "EngineSettings",
     "EnvironmentParameterSettings",
     "EnvironmentSettings",
+    "GAILSettings",
     "GaussianSettings",
     "HyperparamSettings",
     "Lesson",
     "LessonUpdate",
     "MultiRangeUniformSettings",
     "NetworkSettings",
+    "RNDSettings",
     "RewardSignalSettings",
     "RunOptions",
     "SamplerSettings",

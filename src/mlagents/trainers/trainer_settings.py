@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from mlagents.plugins.trainer_type import register_trainer_plugins
+from mlagents.trainers.network_settings import EncoderType, NetworkSettings
 from mlagents.trainers.settings_schema import (
     NOT_IMPLEMENTED,
     Section,
@@ -20,15 +21,18 @@ from mlagents.trainers.settings_schema import (
     deep_merge,
     in_range,
     is_section_value,
-    key_path,
     parsed_by,
     suggest,
-    to_choice,
-    to_mapping,
     to_str,
+)
+from mlagents.trainers.signal_settings import (
+    BehavioralCloningSettings,
+    RewardSignalSettings,
+    parse_reward_signals,
 )
 
 __all__ = [
+    "BehavioralCloningSettings",
     "EncoderType",
     "HyperparamSettings",
     "NetworkSettings",
@@ -41,7 +45,6 @@ __all__ = [
 ]
 
 ScheduleType = Literal["linear", "constant"]
-EncoderType = Literal["simple", "nature_cnn", "resnet", "match3", "fully_connected"]
 #: A trainer type's name: a key of the registry (`register_trainer_plugins()`).
 TrainerType = str
 
@@ -113,47 +116,6 @@ class HyperparamSettings(Section):
         return super()._unknown(key, value)
 
 
-@dataclass(frozen=True, kw_only=True)
-class NetworkSettings(Section):
-    """The policy and value networks: an encoder per observation, then an MLP."""
-
-    _NULL_ONLY: ClassVar[Mapping[str, str]] = {"memory": "recurrent memory (an LSTM)"}
-    normalize: bool = False
-    hidden_units: int = field(default=128, metadata=in_range(ge=1))
-    num_layers: int = field(default=2, metadata=in_range(ge=1))
-    vis_encode_type: EncoderType = "simple"
-    goal_conditioning_type: Literal["hyper", "none"] = "hyper"
-    deterministic: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class RewardSignalSettings(Section):
-    """A reward signal: its discount and the factor its rewards are scaled by."""
-
-    # ML-Agents writes a network_settings block under every signal; the extrinsic one has
-    # no network, so it is checked and dropped.
-    _IGNORED: ClassVar[frozenset[str]] = frozenset({"network_settings"})
-    gamma: float = field(default=0.99, metadata=in_range(ge=0, le=1))
-    strength: float = 1.0
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> RewardSignalSettings:
-        if isinstance(d, Mapping) and "network_settings" in d:
-            NetworkSettings.from_dict(d["network_settings"], key_path(path, "network_settings"))
-        return super().from_dict(d, path)
-
-
-def _parse_reward_signals(value: Any, path: str) -> dict[str, RewardSignalSettings]:
-    mapping = to_mapping(value, path, "a mapping of reward signal names to settings")
-    signals = {}
-    for key, item in mapping.items():
-        name = to_choice(key, ["extrinsic"], key_path(path, key), "reward_signals")
-        signals[name] = RewardSignalSettings.from_dict(item, key_path(path, name))
-    if not signals:
-        raise TrainerConfigError(path, "give at least one reward signal (extrinsic)")
-    return signals
-
-
 H = TypeVar("H", bound=HyperparamSettings)
 
 
@@ -162,10 +124,7 @@ class TrainerSettings(Section, Generic[H]):
     """How one behavior is trained. hyperparameters are of trainer_type's class (its
     defaults when not given); a trainer may annotate `TrainerSettings[ItsSettings]`."""
 
-    _NULL_ONLY: ClassVar[Mapping[str, str]] = {
-        "self_play": "self-play",
-        "behavioral_cloning": "behavioral cloning",
-    }
+    _NULL_ONLY: ClassVar[Mapping[str, str]] = {"self_play": "self-play"}
     trainer_type: TrainerType = field(
         default=_DEFAULT_TRAINER_TYPE, metadata=parsed_by(_parse_trainer_type)
     )
@@ -175,7 +134,7 @@ class TrainerSettings(Section, Generic[H]):
     network_settings: NetworkSettings = field(default_factory=NetworkSettings)
     reward_signals: dict[str, RewardSignalSettings] = field(
         default_factory=lambda: {"extrinsic": RewardSignalSettings()},
-        metadata=parsed_by(_parse_reward_signals),
+        metadata=parsed_by(parse_reward_signals),
     )
     init_path: str | None = None
     keep_checkpoints: int = field(default=5, metadata=in_range(ge=1))
@@ -185,6 +144,7 @@ class TrainerSettings(Section, Generic[H]):
     time_horizon: int = field(default=64, metadata=in_range(ge=1))
     summary_freq: int = field(default=50000, metadata=in_range(ge=1))
     threaded: bool = False
+    behavioral_cloning: BehavioralCloningSettings | None = None
 
     def __post_init__(self) -> None:
         expected = hyperparameter_class(self.trainer_type)

@@ -45,8 +45,11 @@ class TorchOptimizer(ABC):
         self.policy = policy
         self.trainer_settings = trainer_settings
         self.n_obs = len(policy.behavior_spec.observation_specs)
+        environment_action = policy.actor.action_model.environment_action
         self.reward_signals: dict[str, BaseRewardProvider] = {
-            name: create_reward_provider(name, policy.behavior_spec, settings)
+            name: create_reward_provider(
+                name, policy.behavior_spec, settings, environment_action=environment_action
+            )
             for name, settings in trainer_settings.reward_signals.items()
         }
 
@@ -59,9 +62,15 @@ class TorchOptimizer(ABC):
         """One gradient step on a minibatch; the losses and other stats to report, by
         their TensorBoard names."""
 
+    @property
+    def learning_signals(self) -> dict[str, BaseRewardProvider]:
+        """The reward signals that train a network of their own."""
+        return {name: p for name, p in self.reward_signals.items() if p.learns}
+
     def update_reward_signals(self, batch: Batch) -> dict[str, float]:
+        """One update of every learning signal on batch; their stats."""
         stats: dict[str, float] = {}
-        for provider in self.reward_signals.values():
+        for provider in self.learning_signals.values():
             stats.update(provider.update(batch))
         return stats
 
@@ -102,5 +111,8 @@ class TorchOptimizer(ABC):
         """Restore state_dict's output; networks_only leaves the torch optimizers (their
         moments and step counts) as they are: a new run from old weights."""
         self.critic.load_state_dict(state["critic"])
+        saved = state.get("reward_signals", {})
         for name, provider in self.reward_signals.items():
-            provider.load_state_dict(state.get("reward_signals", {}).get(name, {}))
+            if name not in saved:
+                raise KeyError(f"no state of the reward signal {name!r}")
+            provider.load_state_dict(saved[name], networks_only)

@@ -88,12 +88,13 @@ class OffPolicyTrainer(Trainer):
                     stats.setdefault(key, []).append(value)
                 self.update_steps += 1
                 updated = True
-        learning = any(p.learns for p in self.optimizer.reward_signals.values())
+        learning = self.optimizer.learning_signals
         with hierarchical_timer("update_reward_signals"):
             while self._due(self.reward_signal_update_steps, hp.reward_signal_steps_per_update):
-                if learning:  # the extrinsic signal alone has nothing to learn
+                # Each learning signal on a minibatch of its own, as ML-Agents' SAC does.
+                for provider in learning.values():
                     batch = self.update_buffer.sample(hp.batch_size, self._rng)
-                    for key, value in self.optimizer.update_reward_signals(batch).items():
+                    for key, value in provider.update(batch).items():
                         stats.setdefault(key, []).append(value)
                 self.reward_signal_update_steps += 1
         for key, values in stats.items():

@@ -54,10 +54,12 @@ class OnPolicyTrainer(Trainer):
             advantages.append(advantage)
         # Advantages of the signals averaged, as ML-Agents combines them.
         buffer.add_column(BufferKey.ADVANTAGES, np.mean(advantages, axis=0).astype(np.float32))
-        # An on-policy update never looks at the next observations: keep them out of the
-        # buffer (images would double its memory).
-        for k in range(buffer.count(ObservationKeyPrefix.NEXT_OBSERVATION)):
-            buffer.drop((ObservationKeyPrefix.NEXT_OBSERVATION, k))
+        # The policy's update never looks at the next observations: keep them out of the
+        # buffer (images would double its memory) unless a reward signal learns from them.
+        signals = self.optimizer.reward_signals.values()
+        if not any(p.needs_next_observations for p in signals):
+            for k in range(buffer.count(ObservationKeyPrefix.NEXT_OBSERVATION)):
+                buffer.drop((ObservationKeyPrefix.NEXT_OBSERVATION, k))
         self.update_buffer.extend(dict(buffer.items()))
         self.policy.step += len(buffer)
 
@@ -75,9 +77,14 @@ class OnPolicyTrainer(Trainer):
         )
         schedules = self.schedules()
         stats: dict[str, list[float]] = {}
+        learning = bool(self.optimizer.learning_signals)
         for _ in range(hp.num_epoch):
             for batch in buffer.minibatches(hp.batch_size, self._rng):
-                for key, value in self.optimizer.update(batch, **schedules).items():
+                update = self.optimizer.update(batch, **schedules)
+                if learning:
+                    # Learned signals train on the same minibatches, as ML-Agents' PPO does.
+                    update |= self.optimizer.update_reward_signals(batch)
+                for key, value in update.items():
                     stats.setdefault(key, []).append(value)
         for key, values in stats.items():
             self.stats_reporter.add_stat(key, float(np.mean(values)))

@@ -201,6 +201,8 @@ class Trainer(ABC):
     def _update_normalization(self, buffer: AgentBuffer) -> None:
         self.policy.update_normalization(buffer.observations())
         self.optimizer.update_normalization(buffer)
+        for provider in self.optimizer.reward_signals.values():
+            provider.update_normalization(buffer)
 
     def _trajectory_rows(
         self, trajectory: Trajectory

@@ -3,6 +3,9 @@
 from mlagents.trainers.torch.components.reward_providers.base_reward_provider import (
     BaseRewardProvider,
 )
+from mlagents.trainers.torch.components.reward_providers.curiosity_reward_provider import (
+    CuriosityRewardProvider,
+)
 from mlagents.trainers.torch.components.reward_providers.extrinsic_reward_provider import (
     ExtrinsicRewardProvider,
 )
@@ -10,10 +13,15 @@ from mlagents.trainers.torch.components.reward_providers.reward_provider_factory
     NAME_TO_CLASS,
     create_reward_provider,
 )
+from mlagents.trainers.torch.components.reward_providers.rnd_reward_provider import (
+    RNDRewardProvider,
+)
 
 __all__ = [
     "NAME_TO_CLASS",
     "BaseRewardProvider",
+    "CuriosityRewardProvider",
     "ExtrinsicRewardProvider",
+    "RNDRewardProvider",
     "create_reward_provider",
 ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import torch
 
 from mlagents.trainers.buffer import Batch, BufferKey
 from mlagents.trainers.settings import RewardSignalSettings
@@ -20,8 +23,14 @@ class ExtrinsicRewardProvider(BaseRewardProvider):
 
     name = "extrinsic"
 
-    def __init__(self, spec: BehaviorSpec, settings: RewardSignalSettings) -> None:
-        super().__init__(spec, settings)
+    def __init__(
+        self,
+        spec: BehaviorSpec,
+        settings: RewardSignalSettings,
+        *,
+        environment_action: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> None:
+        super().__init__(spec, settings, environment_action=environment_action)
         self.add_group_rewards = True
 
     def evaluate(self, batch: Batch) -> np.ndarray:
