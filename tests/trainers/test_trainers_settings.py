@@ -386,10 +386,6 @@ def test_errors_name_the_key_path(config, expected):
             "behaviors.B.trainer_type: the MA-POCA trainer ('poca') is not implemented here",
         ),
         (
-            {"behaviors": {"B": {"reward_signals": {"curiosity": {"strength": 0.02}}}}},
-            "behaviors.B.reward_signals.curiosity: the curiosity reward signal",
-        ),
-        (
             {"behaviors": {"B": {"network_settings": {"memory": {"memory_size": 128}}}}},
             "behaviors.B.network_settings.memory: recurrent memory (an LSTM) is not implemented",
         ),

@@ -11,37 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from mlagents.trainers.buffer import AgentBuffer, BufferKey, obs_key
 from mlagents.trainers.checkpoints import TrainingStatus, load_checkpoint, save_checkpoint
 from mlagents.trainers.sac.trainer import SACTrainer
 from mlagents.trainers.settings import TrainerSettings
 from mlagents.trainers.trainer.off_policy_trainer import REPLAY_BUFFER_FILE
 from mlagents.trainers.trainer.trainer import Trainer
 from mlagents.trainers.trainer.trainer_factory import create_trainer
-from mlagents_envs.base_env import (
-    ActionSpec,
-    BehaviorSpec,
-    DimensionProperty,
-    ObservationSpec,
-    ObservationType,
-)
+from mlagents_envs.base_env import ActionSpec, BehaviorSpec
 from mlagents_envs.exception import UnityEnvironmentException
-
-VECTOR = ObservationSpec((6,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "v")
-IMAGE = ObservationSpec(
-    (3, 20, 20),
-    (
-        DimensionProperty.NONE,
-        DimensionProperty.TRANSLATIONAL_EQUIVARIANCE,
-        DimensionProperty.TRANSLATIONAL_EQUIVARIANCE,
-    ),
-    ObservationType.DEFAULT,
-    "camera",
-)
-
-
-def spec_of(action: ActionSpec, *extra: ObservationSpec) -> BehaviorSpec:
-    return BehaviorSpec([VECTOR, *extra], action)
+from tests.trainers.experience_testing import IMAGE, experience, spec_of
 
 
 def settings(trainer_type: str, **hyperparameters: object) -> TrainerSettings:
@@ -52,37 +30,6 @@ def settings(trainer_type: str, **hyperparameters: object) -> TrainerSettings:
             "network_settings": {"normalize": True, "hidden_units": 8, "num_layers": 1},
         }
     )
-
-
-def experience(spec: BehaviorSpec, rows: int, seed: int = 0) -> AgentBuffer:
-    """rows steps of made-up experience of spec, as a trajectory's buffer has them."""
-    rng = np.random.default_rng(seed)
-    action = spec.action_spec
-    buffer = AgentBuffer()
-    columns = {}
-    for k, observation in enumerate(spec.observation_specs):
-        for following in (False, True):
-            shape = (rows, *observation.shape)
-            columns[obs_key(k, following)] = rng.normal(2.0, 3.0, shape).astype(np.float32)
-    columns |= {
-        BufferKey.CONTINUOUS_ACTION: rng.uniform(-1, 1, (rows, action.continuous_size)).astype(
-            np.float32
-        ),
-        BufferKey.DISCRETE_ACTION: np.stack(
-            [rng.integers(0, size, rows) for size in action.discrete_branches], axis=1
-        ).astype(np.int32)
-        if action.discrete_branches
-        else np.zeros((rows, 0), np.int32),
-        BufferKey.ENVIRONMENT_REWARDS: rng.normal(size=rows).astype(np.float32),
-        BufferKey.GROUP_REWARD: np.zeros(rows, np.float32),
-        BufferKey.DONE: rng.random(rows) < 0.1,
-        BufferKey.INTERRUPTED: np.zeros(rows, bool),
-        BufferKey.GROUP_ID: np.zeros(rows, np.int32),
-    }
-    if action.discrete_branches:
-        columns[BufferKey.ACTION_MASK] = np.ones((rows, sum(action.discrete_branches)), np.float32)
-    buffer.extend(columns)
-    return buffer
 
 
 def sac_with_experience(spec: BehaviorSpec, **hyperparameters: object) -> SACTrainer:
