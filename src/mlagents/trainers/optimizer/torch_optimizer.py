@@ -1,6 +1,6 @@
 """TorchOptimizer: what every algorithm's optimizer has — the reward providers of its
-trainer's `reward_signals`, a critic with one value head per signal, and value estimates
-of trajectories for bootstrapping."""
+trainer's `reward_signals`, a critic with one value head per signal, value estimates of
+trajectories for bootstrapping, and behavioral cloning when `behavioral_cloning` is set."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import torch
 
 from mlagents.trainers.buffer import AgentBuffer, Batch, BufferKey, obs_key
 from mlagents.trainers.settings import TrainerSettings
+from mlagents.trainers.torch.components.bc.module import BCModule
 from mlagents.trainers.torch.components.reward_providers import (
     BaseRewardProvider,
     create_reward_provider,
@@ -52,6 +53,12 @@ class TorchOptimizer(ABC):
             )
             for name, settings in trainer_settings.reward_signals.items()
         }
+        cloning = trainer_settings.behavioral_cloning
+        hp = trainer_settings.hyperparameters
+        #: Behavioral cloning, which the trainer updates after its own updates.
+        self.bc_module = (
+            BCModule(policy, cloning, hp.learning_rate, hp.batch_size) if cloning else None
+        )
 
     @property
     def stream_names(self) -> list[str]:
@@ -100,12 +107,15 @@ class TorchOptimizer(ABC):
     def state_dict(self) -> dict[str, Any]:
         """Everything a checkpoint keeps of the optimizer (critic, torch optimizers, reward
         providers); subclasses add their parts."""
-        return {
+        state = {
             "critic": self.critic.state_dict(),
             "reward_signals": {
                 name: provider.state_dict() for name, provider in self.reward_signals.items()
             },
         }
+        if self.bc_module is not None:
+            state["behavioral_cloning"] = self.bc_module.state_dict()
+        return state
 
     def load_state_dict(self, state: Mapping[str, Any], networks_only: bool = False) -> None:
         """Restore state_dict's output; networks_only leaves the torch optimizers (their
@@ -116,3 +126,6 @@ class TorchOptimizer(ABC):
             if name not in saved:
                 raise KeyError(f"no state of the reward signal {name!r}")
             provider.load_state_dict(saved[name], networks_only)
+        # Cloning added since the checkpoint starts with a fresh Adam.
+        if self.bc_module is not None and "behavioral_cloning" in state and not networks_only:
+            self.bc_module.load_state_dict(state["behavioral_cloning"])

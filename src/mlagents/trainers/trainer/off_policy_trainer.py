@@ -84,7 +84,11 @@ class OffPolicyTrainer(Trainer):
         with hierarchical_timer("update_policy"):
             while self._due(self.update_steps, hp.steps_per_update):
                 batch = self.sample_batch()
-                for key, value in self.optimizer.update(batch, **schedules).items():
+                update = self.optimizer.update(batch, **schedules)
+                if self.optimizer.bc_module is not None:
+                    # After each of SAC's updates, as ML-Agents' SAC does.
+                    update |= self.optimizer.bc_module.update()
+                for key, value in update.items():
                     stats.setdefault(key, []).append(value)
                 self.update_steps += 1
                 updated = True

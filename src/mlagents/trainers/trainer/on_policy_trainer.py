@@ -86,6 +86,9 @@ class OnPolicyTrainer(Trainer):
                     update |= self.optimizer.update_reward_signals(batch)
                 for key, value in update.items():
                     stats.setdefault(key, []).append(value)
+        if self.optimizer.bc_module is not None:
+            # After the buffer's update, as ML-Agents' PPO does.
+            stats |= {k: [v] for k, v in self.optimizer.bc_module.update().items()}
         for key, values in stats.items():
             self.stats_reporter.add_stat(key, float(np.mean(values)))
         buffer.reset()

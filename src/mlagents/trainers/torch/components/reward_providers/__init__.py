@@ -9,6 +9,9 @@ from mlagents.trainers.torch.components.reward_providers.curiosity_reward_provid
 from mlagents.trainers.torch.components.reward_providers.extrinsic_reward_provider import (
     ExtrinsicRewardProvider,
 )
+from mlagents.trainers.torch.components.reward_providers.gail_reward_provider import (
+    GAILRewardProvider,
+)
 from mlagents.trainers.torch.components.reward_providers.reward_provider_factory import (
     NAME_TO_CLASS,
     create_reward_provider,
@@ -22,6 +25,7 @@ __all__ = [
     "BaseRewardProvider",
     "CuriosityRewardProvider",
     "ExtrinsicRewardProvider",
+    "GAILRewardProvider",
     "RNDRewardProvider",
     "create_reward_provider",
 ]

@@ -92,6 +92,7 @@ class CuriosityRewardProvider(LearnedRewardProvider):
     stop it (ML-Agents' choice). The reward is 0 until the first update, and at most 1
     once times strength."""
 
+    network: CuriosityNetwork
     name = "curiosity"
     needs_next_observations = True
 

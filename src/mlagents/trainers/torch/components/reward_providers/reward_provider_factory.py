@@ -16,6 +16,9 @@ from mlagents.trainers.torch.components.reward_providers.curiosity_reward_provid
 from mlagents.trainers.torch.components.reward_providers.extrinsic_reward_provider import (
     ExtrinsicRewardProvider,
 )
+from mlagents.trainers.torch.components.reward_providers.gail_reward_provider import (
+    GAILRewardProvider,
+)
 from mlagents.trainers.torch.components.reward_providers.rnd_reward_provider import (
     RNDRewardProvider,
 )
@@ -24,7 +27,12 @@ from mlagents_envs.exception import UnityEnvironmentException
 
 NAME_TO_CLASS: dict[str, type[BaseRewardProvider]] = {
     provider.name: provider
-    for provider in (ExtrinsicRewardProvider, CuriosityRewardProvider, RNDRewardProvider)
+    for provider in (
+        ExtrinsicRewardProvider,
+        CuriosityRewardProvider,
+        GAILRewardProvider,
+        RNDRewardProvider,
+    )
 }
 
 

@@ -42,6 +42,7 @@ class RNDRewardProvider(LearnedRewardProvider):
     """ignore_done: the reward is not the task's, so an episode's end does not stop it
     (ML-Agents' choice)."""
 
+    network: RNDNetwork
     name = "rnd"
 
     def __init__(

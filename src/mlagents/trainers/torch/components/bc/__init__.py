@@ -1,0 +1,1 @@
+"""Behavioral cloning: the policy trained to take the demonstrations' actions."""
