@@ -1,6 +1,7 @@
 """OffPolicyTrainer: trajectories go into a replay buffer of `buffer_size` steps; once
 `batch_size` steps (and `buffer_init_steps`) are in, the trainer makes one update on a
-random minibatch every `steps_per_update` agent steps, and updates its reward signals every
+random minibatch every `steps_per_update` agent steps (behavioral cloning after each), and
+updates each learned reward signal on a minibatch of its own every
 `reward_signal_steps_per_update` steps. With `save_replay_buffer` the buffer is saved with
 each checkpoint and read back on resume."""
 

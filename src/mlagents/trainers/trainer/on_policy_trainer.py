@@ -1,7 +1,8 @@
 """OnPolicyTrainer: trajectories become training rows at once (each signal's value
 estimates, GAE advantages and returns, bootstrapping from the last observation when the
 episode did not truly end); once `buffer_size` rows are collected, the optimizer makes
-`num_epoch` passes over shuffled minibatches and the buffer starts afresh."""
+`num_epoch` passes over shuffled minibatches (the learned reward signals train on each
+minibatch too), behavioral cloning makes its own passes, and the buffer starts afresh."""
 
 from __future__ import annotations
 
