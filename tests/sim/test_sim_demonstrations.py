@@ -22,6 +22,7 @@ from mlagents_sim.build import build_executable
 from mlagents_sim.catalog import make_simulation
 from mlagents_sim.demonstrations import DemonstrationRecorder, sanitize_name
 from mlagents_sim.in_process import InProcessEnv
+from mlagents_sim.player import parse_args
 
 
 def assert_file_holds(path: Path, seen: list[SeenStep], *, image_atol: float = 0.0) -> None:
@@ -178,3 +179,30 @@ def test_the_player_flag_records_while_unity_environment_drives(tmp_path: Path) 
         env.close()
     assert_file_holds(path, seen)
     assert_meta_counts(path, seen)
+
+
+def test_the_player_flags_choose_behavior_agents_and_steps(tmp_path: Path) -> None:
+    executable = build_executable("StrikersVsGoalie", tmp_path / "build")
+    folder = tmp_path / "strikers"
+    flags = ["--record-demo", str(folder), "--record-demo-behavior", "Striker"]
+    flags += ["--record-demo-agents", "2", "--record-demo-steps", "10"]
+    env = launch(executable, seed=1, additional_args=flags)
+    try:
+        play(env, 60, random_policy(env, seed=2))
+        # Complete as soon as each agent has its steps, before the environment quits.
+        files = [read_demonstration_file(folder / n) for n in ("Striker.demo", "Striker_0.demo")]
+    finally:
+        env.close()
+    assert [f.meta.number_steps for f in files] == [10, 10]
+    assert [f.brain_parameters.brain_name for f in files] == ["Striker?team=0"] * 2
+    assert sorted(p.name for p in folder.iterdir()) == ["Striker.demo", "Striker_0.demo"]
+    assert [f.pairs[0].agent_info.id for f in files] == [0, 1]
+
+
+def test_the_player_refuses_bad_recording_flags() -> None:
+    args = parse_args(["--record-demo", "d", "--record-demo-steps", "0", "-batchmode"])
+    assert (args.record_demo, args.record_demo_agents, args.record_demo_steps) == ("d", 1, 0)
+    with pytest.raises(SystemExit, match="--record-demo-agents needs a number >= 1"):
+        parse_args(["--record-demo-agents", "0"])
+    with pytest.raises(SystemExit, match="--record-demo-steps needs an integer"):
+        parse_args(["--record-demo-steps", "many"])
