@@ -37,7 +37,9 @@ from mlagents_sim.envs.pyramids import Pyramids, pyramids_heuristic  # noqa: E40
 from mlagents_sim.in_process import InProcessEnv  # noqa: E402
 
 
-def environment(seed: int, areas: int, room_size: float | None) -> tuple[InProcessEnv, object]:
+def environment(
+    seed: int, areas: int, room_size: float | None
+) -> tuple[InProcessEnv, EnvironmentParametersChannel]:
     parameters = EnvironmentParametersChannel()
     if room_size is not None:
         parameters.set_float_parameter("room_size", room_size)
