@@ -19,6 +19,7 @@ from mlagents_sim.envs.basic import basic_heuristic, hybrid_heuristic
 from mlagents_sim.envs.gridworld import walk_to_goal
 from mlagents_sim.envs.hallway import hallway_heuristic
 from mlagents_sim.envs.pushblock import push_planner
+from mlagents_sim.envs.pyramids import pyramids_heuristic
 from mlagents_sim.envs.sorter import sort_heuristic
 from mlagents_sim.envs.strikers import goalie_heuristic, striker_heuristic
 
@@ -33,6 +34,7 @@ EXPERTS: dict[str, dict[str, Heuristic]] = {
     "VisualHallway": {"VisualHallway": hallway_heuristic},
     "Sorter": {"Sorter": sort_heuristic},
     "PushBlock": {"PushBlock": push_planner},
+    "Pyramids": {"Pyramids": pyramids_heuristic},
     "StrikersVsGoalie": {"Striker": striker_heuristic, "Goalie": goalie_heuristic},
 }
 
