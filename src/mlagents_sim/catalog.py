@@ -16,6 +16,7 @@ ENVIRONMENTS: dict[str, str] = {
     "Hybrid": "mlagents_sim.envs.basic:Hybrid",
     "PushBlock": "mlagents_sim.envs.pushblock:CooperativePushBlock",
     "StrikersVsGoalie": "mlagents_sim.envs.strikers:StrikersVsGoalie",
+    "Pyramids": "mlagents_sim.envs.pyramids:Pyramids",
 }
 
 #: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
@@ -29,6 +30,7 @@ EXPECTED_REWARDS: dict[str, float] = {
     "Hybrid": 0.9,
     "PushBlock": 5.9,
     "StrikersVsGoalie": 0.98,
+    "Pyramids": 1.75,
 }
 
 

@@ -6,11 +6,14 @@ actions, same validation, the same side channels), only without the gRPC round t
 
 from __future__ import annotations
 
+import os
+
 from mlagents_envs.codec.generation import PACKAGE_VERSION_3X
 from mlagents_envs.side_channel.side_channel import SideChannel
 from mlagents_envs.side_channel.side_channel_manager import SideChannelManager
 from mlagents_envs.stepped_env import SteppedEnv
 from mlagents_sim.academy import Steps
+from mlagents_sim.demonstrations import DemonstrationRecorder
 from mlagents_sim.scene import Scene
 from mlagents_sim.simulation import Simulation
 
@@ -19,7 +22,11 @@ class InProcessEnv(SteppedEnv):
     """Runs sim in this process. side_channels are the Python end of the side channels,
     as for UnityEnvironment; their messages travel as the same bytes. package_version is
     the Unity package whose builds it behaves like: 3.0 and later send images
-    (channels, height, width), older ones (height, width, channels)."""
+    (channels, height, width), older ones (height, width, channels).
+
+    record_demo records agents into .demo files as Unity's Demonstration Recorder does: a
+    path (a .demo file, or a folder) records the first agent of the first behavior, a
+    `DemonstrationRecorder` whatever it says; the files are complete once the env closes."""
 
     def __init__(
         self,
@@ -27,9 +34,15 @@ class InProcessEnv(SteppedEnv):
         side_channels: list[SideChannel] | None = None,
         *,
         package_version: str = PACKAGE_VERSION_3X,
+        record_demo: str | os.PathLike[str] | DemonstrationRecorder | None = None,
     ) -> None:
         super().__init__()
         self._scene = Scene(sim, package_version)
+        self.demo_recorder: DemonstrationRecorder | None = None
+        if record_demo is not None:
+            if not isinstance(record_demo, DemonstrationRecorder):
+                record_demo = DemonstrationRecorder(record_demo)
+            self.demo_recorder = record_demo.attach(self._scene)
         self._side_channel_manager = SideChannelManager(side_channels)
         self._closed = False
 

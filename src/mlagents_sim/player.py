@@ -8,6 +8,17 @@ a built-in environment or "package.module:ClassName", and `--package-version VER
 com.unity.ml-agents version whose builds it behaves like (3.0.0 by default: images
 channels-first; 2.x versions send them channels-last). Executables made by
 `mlagents_sim.build` call it, so UnityEnvironment(file_name=...) starts it as a build.
+
+Recording demonstrations while a trainer or a script drives it (as a Demonstration Recorder
+component on an agent does in Unity; see mlagents_sim.demonstrations):
+
+    --record-demo PATH             a .demo file, or a folder for files named after the behavior
+    --record-demo-behavior NAME    the behavior to record (default: the first)
+    --record-demo-agents N         record N agents, one file each (default: 1)
+    --record-demo-steps N          stop after N steps per agent (default: 0, until it quits)
+
+The files are complete when the environment quits (UnityEnvironment.close()) or reaches
+--record-demo-steps.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from dataclasses import dataclass, field
 from mlagents_envs.codec.generation import PACKAGE_VERSION_3X, check_package_version
 from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_sim.catalog import simulation_class
+from mlagents_sim.demonstrations import DemonstrationRecorder
 from mlagents_sim.remote import RemoteSession
 
 logger = logging.getLogger("mlagents_sim.player")
@@ -38,6 +50,10 @@ class PlayerArgs:
     log_file: str | None = None
     connect_timeout: float = 30.0
     package_version: str = PACKAGE_VERSION_3X
+    record_demo: str | None = None
+    record_demo_behavior: str | None = None
+    record_demo_agents: int = 1
+    record_demo_steps: int = 0
     ignored: list[str] = field(default_factory=list)
 
 
@@ -52,6 +68,15 @@ def parse_args(argv: Sequence[str]) -> PlayerArgs:
         if i + 1 >= len(items):
             raise SystemExit(f"{flag} needs a value")
         return items[i + 1]
+
+    def count(flag: str, minimum: int = 0) -> int:
+        try:
+            number = int(value(flag))
+        except ValueError:
+            raise SystemExit(f"{flag} needs an integer, got {items[i + 1]!r}") from None
+        if number < minimum:
+            raise SystemExit(f"{flag} needs a number >= {minimum}, got {number}")
+        return number
 
     while i < len(items):
         item = items[i]
@@ -70,6 +95,18 @@ def parse_args(argv: Sequence[str]) -> PlayerArgs:
                 args.package_version = check_package_version(value(item))
             except UnityEnvironmentException as error:
                 raise SystemExit(f"{item}: {error}") from None
+            i += 1
+        elif key == "--record-demo":
+            args.record_demo = value(item)
+            i += 1
+        elif key == "--record-demo-behavior":
+            args.record_demo_behavior = value(item)
+            i += 1
+        elif key == "--record-demo-agents":
+            args.record_demo_agents = count(item, minimum=1)
+            i += 1
+        elif key == "--record-demo-steps":
+            args.record_demo_steps = count(item)
             i += 1
         elif key == "--connect-timeout":
             args.connect_timeout = float(value(item))
@@ -132,12 +169,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.package_version,
         args.port,
     )
+    recorder = None
+    if args.record_demo is not None:
+        recorder = DemonstrationRecorder(
+            args.record_demo,
+            behavior=args.record_demo_behavior,
+            agents=args.record_demo_agents,
+            max_steps=args.record_demo_steps,
+        )
     session = RemoteSession(
         port=args.port,
         name=args.env,
         factory=lambda seed, areas: cls(seed=seed, num_areas=areas),
         connect_timeout=args.connect_timeout,
         package_version=args.package_version,
+        demo_recorder=recorder,
     )
     try:
         session.run()

@@ -26,6 +26,7 @@ from mlagents_envs.communicator_objects.unity_rl_initialization_output_pb2 impor
 )
 from mlagents_envs.communicator_objects.unity_rl_input_pb2 import UnityRLInputProto
 from mlagents_sim.academy import Steps
+from mlagents_sim.demonstrations import DemonstrationRecorder
 from mlagents_sim.scene import Scene
 from mlagents_sim.simulation import Simulation
 
@@ -50,7 +51,8 @@ class Disconnected(Exception):
 
 class RemoteSession:
     """One connection to a trainer, from the handshake to QUIT, as a build of the Unity
-    package package_version (which sets the generation: see mlagents_sim.scene)."""
+    package package_version (which sets the generation: see mlagents_sim.scene).
+    demo_recorder, when given, records the scene's agents until the session ends."""
 
     def __init__(
         self,
@@ -61,9 +63,11 @@ class RemoteSession:
         connect_timeout: float = 30.0,
         communication_version: str = COMMUNICATION_VERSION,
         package_version: str = PACKAGE_VERSION_3X,
+        demo_recorder: DemonstrationRecorder | None = None,
     ) -> None:
         self.name = name
         self.package_version = package_version
+        self._demo_recorder = demo_recorder
         self._factory = factory
         self._connect_timeout = connect_timeout
         self._version = communication_version
@@ -127,6 +131,8 @@ class RemoteSession:
             max(1, init.num_areas),
         )
         self.scene = Scene(self._factory(init.seed, max(1, init.num_areas)), self.package_version)
+        if self._demo_recorder is not None:
+            self._demo_recorder.attach(self.scene)
         # The trainer keeps this call open until it has its first command.
         return self._call(UnityMessageProto(header=HeaderProto(status=_OK)))
 

@@ -10,6 +10,7 @@ data, to (channels, height, width) as builds of that generation send them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 import numpy as np
 
@@ -28,6 +29,19 @@ from mlagents_sim.side_channels import (
     StatsSender,
 )
 from mlagents_sim.simulation import Simulation
+
+
+class SceneObserver(Protocol):
+    """Something that watches every output of a scene (a demonstration recorder)."""
+
+    def observe(
+        self, actions: Mapping[str, ActionTuple] | None, steps: Mapping[str, Steps]
+    ) -> None:
+        """steps: the output as sent; actions: what the agents that asked were given before
+        it (None when the output follows a reset)."""
+
+    def close(self) -> None:
+        """The scene closes."""
 
 
 class Scene:
@@ -53,6 +67,7 @@ class Scene:
             for name, d in self.academy.behaviors.items()
         }
         self.engine = sim.engine
+        self._observers: list[SceneObserver] = []
         self._stats = StatsSender(sim.stats)
         self._channels = SideChannelManager(
             [
@@ -74,11 +89,22 @@ class Scene:
         self._stats.flush()
         return bytes(self._channels.generate_side_channel_messages())
 
+    def add_observer(self, observer: SceneObserver) -> None:
+        """Show observer every output from now on; it is closed with the scene."""
+        self._observers.append(observer)
+
     def reset(self) -> dict[str, Steps]:
-        return self._turned(self.academy.reset())
+        return self._observed(None, self._turned(self.academy.reset()))
 
     def step(self, actions: Mapping[str, ActionTuple]) -> dict[str, Steps]:
-        return self._turned(self.academy.step(actions))
+        return self._observed(actions, self._turned(self.academy.step(actions)))
+
+    def _observed(
+        self, actions: Mapping[str, ActionTuple] | None, steps: dict[str, Steps]
+    ) -> dict[str, Steps]:
+        for observer in self._observers:
+            observer.observe(actions, steps)
+        return steps
 
     def _turned(self, steps: dict[str, Steps]) -> dict[str, Steps]:
         if not self.channels_first:
@@ -89,6 +115,8 @@ class Scene:
         }
 
     def close(self) -> None:
+        for observer in self._observers:
+            observer.close()
         self.sim.close()
 
 

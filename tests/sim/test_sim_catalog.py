@@ -23,9 +23,9 @@ GENERATIONS = [PACKAGE_VERSION_2X, PACKAGE_VERSION_3X]
 
 #: Steps of the runs below: enough for the episodes of every behavior to end under random
 #: actions, so that terminal steps are checked and compared too. Hybrid's agents seldom
-#: reach their targets at random; PushBlock's and StrikersVsGoalie's episodes end at
-#: max_step (500 and 300).
-STEPS = {"Hybrid": 310, "PushBlock": 510, "StrikersVsGoalie": 310}
+#: reach their targets at random, Pyramids' agents their bricks; PushBlock's,
+#: StrikersVsGoalie's and Pyramids' episodes end at max_step (500, 300 and 500).
+STEPS = {"Hybrid": 310, "PushBlock": 510, "StrikersVsGoalie": 310, "Pyramids": 510}
 
 
 def steps(name: str) -> int:
