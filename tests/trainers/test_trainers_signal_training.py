@@ -27,8 +27,8 @@ from mlagents_envs.side_channel.environment_parameters_channel import (
 )
 from mlagents_sim.catalog import make_simulation
 from mlagents_sim.in_process import InProcessEnv
+from mlagents_sim.record import record_expert
 from tests.trainers.experience_testing import experience
-from tests.trainers.expert_demos import record_expert
 from tests.trainers.learn_testing import learn_basic
 from tests.trainers.training_testing import run_trainer
 
@@ -40,8 +40,10 @@ def _one_thread() -> None:
 
 @pytest.fixture(scope="module")
 def expert(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A folder of Basic demonstrations (its scripted policy walking to the large goal)."""
-    return str(record_expert("Basic", tmp_path_factory.mktemp("demos"), 300))
+    """Basic demonstrations (its scripted policy walking to the large goal), recorded as
+    Unity records them."""
+    (path,) = record_expert("Basic", tmp_path_factory.mktemp("demos") / "Basic.demo", 300)
+    return str(path)
 
 
 def settings(trainer_type: str, expert: str, **extra: Any) -> dict[str, Any]:
