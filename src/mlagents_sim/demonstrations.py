@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -63,15 +64,16 @@ def _delimited(payload: bytes) -> bytes:
 class DemonstrationWriter:
     """One agent's demonstration file: metadata, brain parameters, then a step per record."""
 
-    def __init__(self, path: Path, name: str, behavior_id: str, spec: BehaviorSpec) -> None:
+    def __init__(
+        self, path: Path, name: str, behavior_id: str, spec: BehaviorSpec, file: BinaryIO
+    ) -> None:
         self.path = path
         self.meta = DemonstrationMetaProto(api_version=API_VERSION, demonstration_name=name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO | None = path.open("wb")
-        self._cumulative_reward = np.float32(0.0)
-        head = _delimited(self.meta.SerializeToString())
         # Unity names the brain parameters by the full behavior id, not training.
         brain = behavior_spec_to_proto(behavior_id, spec, is_training=False)
+        self._file: BinaryIO | None = file
+        self._cumulative_reward = np.float32(0.0)
+        head = _delimited(self.meta.SerializeToString())
         self._file.write(head.ljust(META_REGION, b"\0") + _delimited(brain.SerializeToString()))
 
     @property
@@ -151,7 +153,9 @@ class DemonstrationRecorder:
         max_steps: int = 0,
     ) -> None:
         if agents < 1 or max_steps < 0:
-            raise ValueError(f"agents={agents} must be >= 1 and max_steps={max_steps} >= 0.")
+            raise UnityEnvironmentException(
+                f"agents={agents} must be >= 1 and max_steps={max_steps} >= 0."
+            )
         self.target = Path(path)
         self.behavior = behavior
         self.n_agents = agents
@@ -240,9 +244,25 @@ class DemonstrationRecorder:
             if stem is not None:
                 suffix = "" if k == 0 else f"_{k - 1}"
                 path = self.target.with_name(f"{stem}{suffix}{DEMO_SUFFIX}")
+                file = _claim(path)
+                if file is None:
+                    # Several environments given one file (mlagents-learn --num-envs with
+                    # --env-args --record-demo F): each other one records beside it.
+                    given = path
+                    path, file = _unique_path(path.parent, f"{stem}{suffix}")
+                    logger.warning(
+                        "%s is being recorded by another environment; recording into %s.",
+                        given,
+                        path,
+                    )
             else:
-                path = _unique_path(self.target, name)
-            writer = DemonstrationWriter(path, name, self._behavior_id, spec)
+                path, file = _unique_path(self.target, name)
+            try:
+                writer = DemonstrationWriter(path, name, self._behavior_id, spec, file)
+            except BaseException:
+                file.close()
+                path.unlink(missing_ok=True)
+                raise
             self._agents.append(_RecordedAgent(agent_id, writer, spec))
         logger.info("Recording %s into %s", self._behavior_id, [str(p) for p in self.paths])
 
@@ -298,11 +318,35 @@ def _terminal_row(steps: TerminalSteps, agent_id: int) -> TerminalSteps:
     )
 
 
-def _unique_path(folder: Path, name: str) -> Path:
-    """folder/name.demo, or name_0.demo, name_1.demo... for the first that does not exist."""
+def _claim(path: Path, replace: bool = True) -> BinaryIO | None:
+    """path opened for writing and locked for as long as it stays open; None when another
+    recorder (of this or another process) holds it, or when it exists and not replace.
+    Without POSIX locks (Windows) only the existence check guards it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_RDWR | os.O_CREAT | (0 if replace else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        return None
+    if sys.platform != "win32":
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+    # Truncated only once it is ours: another recorder's file is never cut.
+    os.ftruncate(fd, 0)
+    return os.fdopen(fd, "r+b")
+
+
+def _unique_path(folder: Path, name: str) -> tuple[Path, BinaryIO]:
+    """The first of folder/name.demo, name_0.demo, name_1.demo... that does not exist,
+    created (at once, so that two recorders never pick the same one)."""
     path = folder / f"{name}{DEMO_SUFFIX}"
     counter = 0
-    while path.exists():
+    while (file := _claim(path, replace=False)) is None:
         path = folder / f"{name}_{counter}{DEMO_SUFFIX}"
         counter += 1
-    return path
+    return path, file

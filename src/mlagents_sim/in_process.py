@@ -40,9 +40,13 @@ class InProcessEnv(SteppedEnv):
         self._scene = Scene(sim, package_version)
         self.demo_recorder: DemonstrationRecorder | None = None
         if record_demo is not None:
-            if not isinstance(record_demo, DemonstrationRecorder):
-                record_demo = DemonstrationRecorder(record_demo)
-            self.demo_recorder = record_demo.attach(self._scene)
+            try:
+                if not isinstance(record_demo, DemonstrationRecorder):
+                    record_demo = DemonstrationRecorder(record_demo)
+                self.demo_recorder = record_demo.attach(self._scene)
+            except BaseException:
+                self._scene.close()
+                raise
         self._side_channel_manager = SideChannelManager(side_channels)
         self._closed = False
 

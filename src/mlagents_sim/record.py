@@ -41,7 +41,7 @@ def record_expert(
     """Record `steps` steps of `agents` agents of env_name played by its scripted policy
     into out (a .demo file or a folder); the files written."""
     if steps < 1:
-        raise ValueError(f"steps={steps} must be at least 1.")
+        raise UnityEnvironmentException(f"steps={steps} must be at least 1.")
     recorder = DemonstrationRecorder(out, behavior=behavior, agents=agents, max_steps=steps)
     sim = make_simulation(env_name, seed=seed)
     with InProcessEnv(sim, package_version=package_version, record_demo=recorder) as env:

@@ -9,6 +9,7 @@ data, to (channels, height, width) as builds of that generation send them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -29,6 +30,8 @@ from mlagents_sim.side_channels import (
     StatsSender,
 )
 from mlagents_sim.simulation import Simulation
+
+logger = logging.getLogger(__name__)
 
 
 class SceneObserver(Protocol):
@@ -115,9 +118,15 @@ class Scene:
         }
 
     def close(self) -> None:
-        for observer in self._observers:
-            observer.close()
-        self.sim.close()
+        # Each closes even when another fails: a recorder's file must get its metadata.
+        try:
+            for observer in self._observers:
+                try:
+                    observer.close()
+                except Exception:
+                    logger.exception("An observer of the scene failed to close.")
+        finally:
+            self.sim.close()
 
 
 def _turned_spec(spec: BehaviorSpec, images: list[int]) -> BehaviorSpec:

@@ -79,6 +79,20 @@ def test_in_process_recording_holds_what_the_client_saw(
     assert spec_difference(loaded, spec) == ""
 
 
+def test_environments_given_one_file_record_side_by_side(tmp_path: Path) -> None:
+    # As mlagents-learn --num-envs 2 --env-args --record-demo F gives every worker F: the
+    # second finds F held and records beside it, neither overwriting the other.
+    path = tmp_path / "shared.demo"
+    envs = [InProcessEnv(make_simulation("Basic", seed=s), record_demo=path) for s in (1, 2)]
+    seen = [play(env, 30, random_policy(env, seed=5)) for env in envs]
+    for env in envs:
+        env.close()
+    second = tmp_path / "shared_0.demo"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared.demo", "shared_0.demo"]
+    assert_file_holds(path, seen[0])
+    assert_file_holds(second, seen[1])
+
+
 def test_the_file_is_laid_out_as_unity_writes_it(tmp_path: Path) -> None:
     path = tmp_path / "Unity Layout!.demo"
     with InProcessEnv(make_simulation("Basic", seed=1), record_demo=path) as env:

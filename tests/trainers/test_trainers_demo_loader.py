@@ -112,11 +112,14 @@ def test_unclosed_recordings_and_the_trailer(tmp_path: Path) -> None:
     # Never closed: the metadata announces no steps, and every complete one is read.
     unclosed = write_demo(tmp_path / "b.demo", meta(0), brain(0, [3]), STEPS, trailer=False)
     assert len(load_demonstration(unclosed)[1]) == len(STEPS)
-    # Cut in the middle of a step while recording: truncated.
+    # A recorder killed in the middle of a step: the complete steps before it are read.
     unclosed.write_bytes(unclosed.read_bytes()[:-3])
+    assert len(load_demonstration(unclosed)[1]) == len(STEPS) - 1
+    # A closed file cut short announces more than it holds: truncated.
+    plain.write_bytes(plain.read_bytes()[:-3])
     with pytest.raises(DemonstrationFileException, match="truncated") as error:
-        load_demonstration(unclosed)
-    assert str(unclosed) in str(error.value)
+        load_demonstration(plain)
+    assert str(plain) in str(error.value)
 
 
 def test_a_folder_keeps_each_file_apart(tmp_path: Path, demo: Path) -> None:

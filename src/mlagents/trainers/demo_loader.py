@@ -9,6 +9,7 @@ done flag of step i + 1, so a file's last step only serves as the one after.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ DEMO_SUFFIX = ".demo"
 M = TypeVar("M", bound=Message)
 _NOT_A_DEMO = f"give a {DEMO_SUFFIX} file recorded by Unity or mlagents_sim"
 _RECORD_HINT = "record it again (python -m mlagents_sim.record, or Unity's Demonstration Recorder)"
+
+logger = logging.getLogger(__name__)
 
 
 class DemonstrationException(UnityException):
@@ -122,6 +125,16 @@ def read_demonstration_file(path: str | os.PathLike[str]) -> DemonstrationFile:
     # Unity leaves a copy of the metadata after the last step: only the announced steps
     # count. An unclosed recording announces none, so all it holds is read.
     while pos < len(data) and (expected <= 0 or len(pairs) < expected):
+        if expected <= 0 and not _whole(data, pos):
+            # A recorder that was killed stops anywhere, often inside a step: keep what
+            # was written whole.
+            logger.warning(
+                "%s was never closed and ends inside step %d; reading its %d complete steps.",
+                path,
+                len(pairs),
+                len(pairs),
+            )
+            break
         pair, pos = _message(data, pos, AgentInfoActionPairProto(), path, f"step {len(pairs)}")
         pairs.append(pair)
     if len(pairs) < expected:
@@ -142,6 +155,15 @@ def read_demonstration_file(path: str | os.PathLike[str]) -> DemonstrationFile:
             f"{path} declares an unusable behavior: {error}", path
         ) from error
     return DemonstrationFile(path, meta, brain, pairs, spec)
+
+
+def _whole(data: bytes, pos: int) -> bool:
+    """Whether the length-prefixed message at pos ends within data."""
+    try:
+        size, start = _DecodeVarint32(data, pos)
+    except (IndexError, DecodeError):
+        return False
+    return start + size <= len(data)
 
 
 def _message(data: bytes, pos: int, message: M, path: str, what: str) -> tuple[M, int]:
