@@ -220,7 +220,13 @@ UPSTREAM_ENVIRONMENTS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", sorted(UPSTREAM_SAC.glob("*.yaml")), ids=lambda p: p.stem)
+# Pyramids.yaml (GAIL, with a demonstration file) is trained by
+# test_trainers_upstream_signal_configs.py, which records the demonstration it needs.
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in UPSTREAM_SAC.glob("*.yaml") if p.stem != "Pyramids"),
+    ids=lambda p: p.stem,
+)
 def test_every_upstream_sac_config_trains(path: Path) -> None:
     options = RunOptions.from_dict(yaml.safe_load(path.read_text()))
     for name, behavior in options.behaviors.items():
