@@ -232,6 +232,30 @@ def test_a_checkpoint_without_a_signal_is_refused(tmp_path: Path, expert: str) -
         load_checkpoint(untrained("ppo", expert), path)
 
 
+@pytest.mark.parametrize("trainer_type", ["ppo", "sac"])
+def test_initialize_from_weights_without_a_signal_starts_that_signal_afresh(
+    tmp_path: Path, expert: str, trainer_type: str
+) -> None:
+    # Pretrained on the extrinsic reward, then curiosity added (--initialize-from).
+    config = settings(trainer_type, expert)
+    config["reward_signals"] = {"extrinsic": config["reward_signals"]["extrinsic"]}
+    pretrained = trained(config, 200)
+    path = save(pretrained, tmp_path)
+    config["reward_signals"]["curiosity"] = settings(trainer_type, expert)["reward_signals"][
+        "curiosity"
+    ]
+    fresh = trained(config, 0, seed=7)
+    assert load_checkpoint(fresh, path, weights_only_init=True)
+    for mine, theirs in zip(fresh.policy.actor.parameters(), pretrained.policy.actor.parameters()):
+        assert torch.equal(mine, theirs)
+    critic, old = fresh.optimizer.critic.state_dict(), pretrained.optimizer.critic.state_dict()
+    assert all(torch.equal(critic[k], v) for k, v in old.items())
+    assert any(".curiosity." in f".{k}" for k in critic.keys() - old.keys())
+    # Resuming (not a new run) still needs every signal's state.
+    with pytest.raises(UnityEnvironmentException, match="reward_signals changed"):
+        load_checkpoint(trained(config, 0, seed=7), tmp_path)
+
+
 @pytest.mark.slow
 def test_mlagents_learn_trains_and_resumes_with_signals_and_cloning(
     tmp_path: Path, expert: str, monkeypatch: pytest.MonkeyPatch

@@ -4,6 +4,7 @@ trajectories for bootstrapping, and behavioral cloning when `behavioral_cloning`
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +21,8 @@ from mlagents.trainers.torch.components.reward_providers import (
 )
 from mlagents.trainers.torch.networks import ValueNetwork, observation_tensors
 from mlagents.trainers.torch_policy import TorchPolicy
+
+logger = logging.getLogger(__name__)
 
 
 def batch_observations(
@@ -46,6 +49,8 @@ class TorchOptimizer(ABC):
         self.policy = policy
         self.trainer_settings = trainer_settings
         self.n_obs = len(policy.behavior_spec.observation_specs)
+        #: Signals configured now that the weights last loaded came without.
+        self.added_signals: list[str] = []
         environment_action = policy.actor.action_model.environment_action
         self.reward_signals: dict[str, BaseRewardProvider] = {
             name: create_reward_provider(
@@ -117,15 +122,35 @@ class TorchOptimizer(ABC):
             state["behavioral_cloning"] = self.bc_module.state_dict()
         return state
 
+    def load_network(self, network: torch.nn.Module, state: Mapping[str, Any]) -> None:
+        """network's weights from state, where the heads of `added_signals` (the signals
+        the weights came without, set by load_state_dict) may be missing."""
+        added = self.added_signals
+        missing, unexpected = network.load_state_dict(state, strict=not added)
+        others = [k for k in missing if not any(f".{name}." in f".{k}" for name in added)]
+        if others or unexpected:
+            raise KeyError(f"weights that do not fit: {others or unexpected}")
+
     def load_state_dict(self, state: Mapping[str, Any], networks_only: bool = False) -> None:
         """Restore state_dict's output; networks_only leaves the torch optimizers (their
         moments and step counts) as they are: a new run from old weights."""
-        self.critic.load_state_dict(state["critic"])
         saved = state.get("reward_signals", {})
+        added = [name for name in self.reward_signals if name not in saved]
+        if added and not networks_only:
+            raise KeyError(f"no state of the reward signal {added[0]!r}")
+        # Starting from old weights (--initialize-from), a signal added since starts
+        # untrained, its value head too, as ML-Agents allows; every other weight must fit.
+        self.added_signals = added
+        self.load_network(self.critic, state["critic"])
+        if added:
+            logger.warning(
+                "The reward signals %s are not in the weights this run starts from: they "
+                "start untrained.",
+                added,
+            )
         for name, provider in self.reward_signals.items():
-            if name not in saved:
-                raise KeyError(f"no state of the reward signal {name!r}")
-            provider.load_state_dict(saved[name], networks_only)
+            if name in saved:
+                provider.load_state_dict(saved[name], networks_only)
         # Cloning added since the checkpoint starts with a fresh Adam.
         if self.bc_module is not None and "behavioral_cloning" in state and not networks_only:
             self.bc_module.load_state_dict(state["behavioral_cloning"])

@@ -294,9 +294,8 @@ class SACOptimizer(TorchOptimizer):
 
     def load_state_dict(self, state: Mapping[str, Any], networks_only: bool = False) -> None:
         super().load_state_dict(state, networks_only)
-        self.q1.load_state_dict(state["q1"])
-        self.q2.load_state_dict(state["q2"])
-        self.target.load_state_dict(state["target"])
+        for network, key in ((self.q1, "q1"), (self.q2, "q2"), (self.target, "target")):
+            self.load_network(network, state[key])
         self.log_ent_coef.load_state_dict(state["log_ent_coef"])
         if not networks_only:
             self.policy_optimizer.load_state_dict(state["policy_adam"])
