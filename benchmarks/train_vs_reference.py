@@ -70,6 +70,7 @@ def train(
     seed: int,
     target: float,
     max_steps: int,
+    num_areas: int = 1,
 ) -> Outcome:
     def reached(summary: Summary) -> bool:
         return summary.reward is not None and summary.reward >= target
@@ -77,7 +78,9 @@ def train(
     def done(summary: Summary) -> bool:
         return reached(summary) or summary.step >= max_steps
 
-    command = learn_command(learn, config, executable, results, f"{name}-{seed}", free_port(), seed)
+    command = learn_command(
+        learn, config, executable, results, f"{name}-{seed}", free_port(), seed, num_areas
+    )
     run = run_learn(
         command,
         environment(keep_pythonpath),
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None, trainer_type: str = "ppo") -> None:
     parser.add_argument("--env", default=ENV, help="a built-in environment")
     parser.add_argument("--config", type=Path, help="default: config/<trainer>/<env>.yaml")
     parser.add_argument("--only", choices=("ours", "reference"), help="run one trainer only")
+    parser.add_argument("--num-areas", type=int, default=1, help="areas per executable")
     args = parser.parse_args(argv)
     try:
         reference = [str(reference_trainer())]
@@ -145,6 +149,7 @@ def main(argv: list[str] | None = None, trainer_type: str = "ppo") -> None:
                     seed,
                     args.target,
                     args.max_steps,
+                    args.num_areas,
                 )
                 outcomes[name].append(outcome)
     print(f"\n{args.trainer.upper()} on {args.env}, to a mean reward of {args.target:g}:")

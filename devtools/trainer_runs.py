@@ -69,6 +69,7 @@ def learn_command(
     run_id: str,
     base_port: int,
     seed: int = 0,
+    num_areas: int = 1,
 ) -> list[str]:
     """The command line of a training run, with the options both trainers share."""
     return [
@@ -79,6 +80,7 @@ def learn_command(
         f"--results-dir={results_dir}",
         f"--base-port={base_port}",
         f"--seed={seed}",
+        f"--num-areas={num_areas}",
         "--no-graphics",
         "--force",
     ]

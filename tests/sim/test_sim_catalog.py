@@ -24,8 +24,8 @@ GENERATIONS = [PACKAGE_VERSION_2X, PACKAGE_VERSION_3X]
 #: Steps of the runs below: enough for the episodes of every behavior to end under random
 #: actions, so that terminal steps are checked and compared too. Hybrid's agents seldom
 #: reach their targets at random, Pyramids' agents their bricks; PushBlock's,
-#: StrikersVsGoalie's and Pyramids' episodes end at max_step (500, 300 and 500).
-STEPS = {"Hybrid": 310, "PushBlock": 510, "StrikersVsGoalie": 310, "Pyramids": 510}
+#: StrikersVsGoalie's and Pyramids' episodes end at max_step (500, 300 and 200).
+STEPS = {"Hybrid": 310, "PushBlock": 510, "StrikersVsGoalie": 310, "Pyramids": 210}
 
 
 def steps(name: str) -> int:

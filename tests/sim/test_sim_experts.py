@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMOS = ROOT / "demos"
 #: The shipped demonstrations and the arguments of `python -m mlagents_sim.record` that
 #: made them (demos/README.md).
-SHIPPED = {"Basic": 1000, "3DBall": 3000, "Pyramids": 2000}
+SHIPPED = {"Basic": 1000, "3DBall": 3000, "Pyramids": 1000}
 
 
 @pytest.mark.parametrize("env_name", sorted(ENVIRONMENTS))
