@@ -1,14 +1,22 @@
 """Pyramids' sparse reward: how often random actions, the scripted policy and a trainer reach
 the brick (the share of episodes that end on it, and the mean episode reward).
 
-The trainer trains in-process (the environment as InProcessEnv, num-areas areas) with a
-config of its own for behavior "Pyramids" (config/ppo/Pyramids.yaml by default: extrinsic
-reward alone), one run per seed, for --steps agent steps (the config's max_steps set to it,
-so that linear schedules span the run); each run reports its first and last fifth of
-episodes.
+The trainer trains in-process (the environment as InProcessEnv, num-areas areas) with each
+config given for behavior "Pyramids" (by default the extrinsic reward alone, curiosity and
+RND: config/ppo/Pyramids_extrinsic.yaml, Pyramids.yaml, Pyramids_rnd.yaml), one run per
+seed, for --steps agent steps (the configs' schedules are constant, so the length of the
+run does not change them); each run reports its first and last fifth of episodes.
 
-    .venv/bin/python benchmarks/pyramids_exploration.py [--config FILE] [--steps 100000]
+    .venv/bin/python benchmarks/pyramids_exploration.py [--configs FILE ...] [--steps 60000]
         [--seeds 1 2 3] [--areas 16] [--room-size 14] [--skip-baselines]
+
+Measured (16 areas, 60,000 steps, seeds 1-8, one core: 7 s a run with the extrinsic reward
+alone, 10 s with RND, 18 s with curiosity; random actions reach the brick in none of 1,600
+episodes, the scripted policy in all, scoring 1.83):
+- extrinsic alone: no episode of any run reaches the brick;
+- curiosity: the last fifth of episodes reach it in 100 % on every seed (mean rewards
+  1.80, 1.79, 1.68, 1.78, 1.79, 1.65, 1.75, 1.77);
+- RND: likewise 100 % on every seed (1.76, 1.76, 1.76, 1.79, 1.79, 1.79, 1.77, 1.79).
 """
 
 from __future__ import annotations
@@ -68,10 +76,9 @@ def train(config: Path, steps: int, seed: int, areas: int, room_size: float | No
     manager = SimpleEnvManager(env, parameters)
     manager.reset()
     ((behavior_id, spec),) = manager.training_behaviors.items()
-    # No summaries: every episode's reward stays in the reporter. max_steps is the run's
-    # length, so that linear schedules span it.
+    # No summaries: every episode's reward stays in the reporter.
     settings = load_config(config).settings_for("Pyramids")
-    settings = replace(settings, summary_freq=10**12, max_steps=steps)
+    settings = replace(settings, summary_freq=10**12)
     trainer = create_trainer("Pyramids", spec, settings, seed=seed)
     agents = AgentManager(
         trainer.policy, behavior_id, trainer.stats_reporter, settings.time_horizon
@@ -89,15 +96,18 @@ def train(config: Path, steps: int, seed: int, areas: int, room_size: float | No
     r = np.array(summary.full_dist)
     fifth = max(1, len(r) // 5)
     print(
-        f"seed {seed}: {len(r)} episodes, {time.perf_counter() - start:.0f} s; "
-        f"first fifth {describe(r[:fifth])}; last fifth {describe(r[-fifth:])}"
+        f"seed {seed}: {len(r)} episodes ({np.sum(r > 0)} reached the brick), "
+        f"{time.perf_counter() - start:.0f} s; first fifth {describe(r[:fifth])}; "
+        f"last fifth {describe(r[-fifth:])}",
+        flush=True,
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", type=Path, default=ROOT / "config/ppo/Pyramids.yaml")
-    parser.add_argument("--steps", type=int, default=100000)
+    configs = [ROOT / "config/ppo" / f"Pyramids{n}.yaml" for n in ("_extrinsic", "", "_rnd")]
+    parser.add_argument("--configs", type=Path, nargs="+", default=configs)
+    parser.add_argument("--steps", type=int, default=60000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--areas", type=int, default=16)
     parser.add_argument("--room-size", type=float, default=None)
@@ -105,9 +115,10 @@ def main() -> None:
     args = parser.parse_args()
     if not args.skip_baselines:
         baselines(args.areas, args.room_size)
-    print(f"{args.config.name}, {args.steps} steps:")
-    for seed in args.seeds:
-        train(args.config, args.steps, seed, args.areas, args.room_size)
+    for config in args.configs:
+        print(f"{config.name}, {args.steps} steps:", flush=True)
+        for seed in args.seeds:
+            train(config, args.steps, seed, args.areas, args.room_size)
 
 
 if __name__ == "__main__":

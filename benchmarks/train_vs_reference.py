@@ -18,7 +18,8 @@ built on first use).
 configuration (the behavior name in the file must be the environment's); --only runs one
 of the two trainers.
 
-benchmarks/train_ppo.py is this benchmark for PPO.
+benchmarks/train_ppo.py is this benchmark for PPO, benchmarks/train_sac.py for SAC and
+benchmarks/train_curiosity.py for PPO with curiosity on Pyramids.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for devtools, as the other benchmarks do
@@ -105,8 +107,14 @@ def _describe(outcome: Outcome, max_steps: int) -> str:
     return f"{outcome.steps:7d} steps, {outcome.seconds:7.1f} s ({outcome.wall:.1f} s wall)"
 
 
-def main(argv: list[str] | None = None, trainer_type: str = "ppo") -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(
+    argv: list[str] | None = None,
+    trainer_type: str = "ppo",
+    defaults: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> None:
+    """defaults: other defaults of the options, by their dest ("env", "target", ...)."""
+    parser = argparse.ArgumentParser(description=description or __doc__.split("\n\n")[0])
     parser.add_argument("--trainer", default=trainer_type, help="config/<trainer>/3DBall.yaml")
     parser.add_argument("--target", type=float, default=90.0)
     parser.add_argument("--max-steps", type=int, default=200_000)
@@ -115,6 +123,7 @@ def main(argv: list[str] | None = None, trainer_type: str = "ppo") -> None:
     parser.add_argument("--config", type=Path, help="default: config/<trainer>/<env>.yaml")
     parser.add_argument("--only", choices=("ours", "reference"), help="run one trainer only")
     parser.add_argument("--num-areas", type=int, default=1, help="areas per executable")
+    parser.set_defaults(**(defaults or {}))
     args = parser.parse_args(argv)
     try:
         reference = [str(reference_trainer())]
