@@ -13,6 +13,8 @@ import pytest
 from devtools.envtest import (
     assert_same_records,
     assert_seed_decides,
+    discrete_policy,
+    episode_returns,
     launch,
     record_steps,
 )
@@ -27,6 +29,7 @@ from mlagents_envs.conformance import check_env
 from mlagents_envs.side_channel.environment_parameters_channel import (
     EnvironmentParametersChannel,
 )
+from mlagents_sim.catalog import EXPECTED_REWARDS
 from mlagents_sim.envs.soccer import (
     SoccerTwos,
     play_match,
@@ -385,6 +388,20 @@ def test_a_stronger_scripted_team_beats_a_weaker_one():
     # Both sides alike: even, and the same whichever side plays it.
     assert 0.35 < score(1.0, 1.0) < 0.65
     assert score(0.0, 0.25) < 0.2
+
+
+def test_scripted_play_reaches_the_expected_reward_and_random_play_does_not():
+    """Solved means a mean team-0 group reward of 0.5 against the scripted opponent of
+    skill 0.5."""
+    assert EXPECTED_REWARDS[ENV] == 0.5
+    runs = {}
+    for label, policy in (("scripted", discrete_policy(expert(ENV, BLUE))), ("random", None)):
+        with InProcessEnv(SoccerTwos(seed=1, num_areas=2, opponent_skill=0.5)) as env:
+            runs[label] = episode_returns(env, 400, policy, group=True)
+            assert list(env.behavior_specs) == [BLUE]
+    scripted, random = runs["scripted"][BLUE], runs["random"][BLUE]
+    assert len(scripted) > 50 and len(random) > 10
+    assert np.mean(scripted) > 0.85 > EXPECTED_REWARDS[ENV] > -0.9 > np.mean(random)
 
 
 # --- the scripted opponent inside the scene ---------------------------------------------------

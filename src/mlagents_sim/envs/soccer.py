@@ -296,10 +296,12 @@ class SoccerTwos(Simulation):
     Statistics: none (upstream's scene sends none; a team's group rewards tell wins,
     losses and draws).
 
-    Benchmark: the scripted team (`soccer_heuristic`, skill 1) wins almost every episode
-    against players acting at random, for a mean group reward of about +0.9 per episode;
-    against itself it wins as often as it loses (mean 0). A policy is "solved" at a mean
-    team-0 group reward of 0.5 against the scripted opponent of skill 0.5.
+    Benchmark: "solved" is a mean team-0 group reward of 0.5 per episode against the
+    scripted opponent at skill 0.5 (`SoccerTwos(opponent_skill=0.5)`). The scripted team
+    (`soccer_heuristic`, skill 1) gets +0.93 there, +0.98 against an opponent acting at
+    random (skill 0) and 0.0 against itself; a team acting at random gets -1.0 against
+    skill 0.5 (it never scores). `scripted_policy` lists the win rates between skills, and
+    `play_match` plays any two policies (or a policy and the scripted opponent).
     """
 
     def __init__(
