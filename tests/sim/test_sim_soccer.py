@@ -279,7 +279,7 @@ def test_the_ball_enters_the_end_columns_only_in_the_mouth_and_a_keeper_blocks_i
     assert ball_of(sim) != (8, 3) and not t[BLUE].done.any()
 
 
-def test_ball_touch_pays_each_kick():
+def test_ball_touch_pays_each_kick_that_moves_the_ball():
     channel = EnvironmentParametersChannel()
     channel.set_float_parameter("ball_touch", 0.5)
     with InProcessEnv(SoccerTwos(seed=1), side_channels=[channel]) as env:
@@ -290,6 +290,15 @@ def test_ball_touch_pays_each_kick():
         env.step()
         np.testing.assert_allclose(env.get_steps(BLUE)[0].reward, [0.1, 0.0])
         np.testing.assert_array_equal(env.get_steps(PURPLE)[0].reward, 0.0)
+        # Leaning on a ball that cannot move (against the edge of the inner field) pays
+        # nothing: a touch is a kick that moves it.
+        place(sim, [(3, 4), (0, 0), (8, 6), (8, 0)], ball=(3, 5))
+        env.set_actions(BLUE, ActionTuple(discrete=np.array([LEFT, STAY], dtype=np.int32)))
+        env.step()
+        assert ball_of(sim) == (3, 5)
+        np.testing.assert_array_equal(env.get_steps(BLUE)[0].reward, 0.0)
+        # Read at kick-off: the next episodes pay the new value.
+        assert sim.ball_touch.tolist() == [0.5]
 
 
 def test_same_seed_same_game_other_seed_other_game():

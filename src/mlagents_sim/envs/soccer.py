@@ -284,7 +284,9 @@ class SoccerTwos(Simulation):
 
     Environment parameters, read per area at kick-off: `ball_touch` (0), upstream's
     curriculum parameter: a player gets 0.2 * ball_touch as its own reward each time it
-    walks into the ball; `opponent_skill`, the scripted team 1's skill when it is
+    kicks the ball (walks into it and the ball moves; a shaping reward to lower to 0 as
+    training goes, or players learn to kick the ball about rather than to score);
+    `opponent_skill`, the scripted team 1's skill when it is
     scripted (it overrides the constructor's value; clipped to [0, 1]).
 
     Scripted opponent: `SoccerTwos(opponent_skill=s)` (or the build's command line
@@ -480,10 +482,12 @@ class SoccerTwos(Simulation):
         inside = (tx >= 0) & (tx < LENGTH) & (ty >= 0) & (ty < WIDTH)
         free = inside & ~taken & (scorer < 0)
         kick = free & (tx == self.ball_x) & (ty == self.ball_y) & ((dx != 0) | (dy != 0))
-        touches[areas, player] += kick
         if kick.any():
             rolled = self._roll(kick, dx, dy, scorer)
             free &= ~kick | rolled
+            # A touch is a kick that moves the ball, as upstream's reward comes with a new
+            # collision: leaning on a ball that cannot move pays nothing.
+            touches[areas, player] += kick & rolled
         self.player_x[areas, player] = np.where(free, tx, x)
         self.player_y[areas, player] = np.where(free, ty, y)
 
