@@ -304,6 +304,10 @@ class SoccerTwos(Simulation):
     random (skill 0) and 0.0 against itself; a team acting at random gets -1.0 against
     skill 0.5 (it never scores). `scripted_policy` lists the win rates between skills, and
     `play_match` plays any two policies (or a policy and the scripted opponent).
+
+    Training: goals alone are sparse rewards. PPO with config/ppo/SoccerTwos.yaml's
+    hyperparameters against the scripted opponent at skill 0 made no progress in 240k
+    steps; with ball_touch 1.0 it reached a mean group reward of +0.77 at 240k steps.
     """
 
     def __init__(
