@@ -611,11 +611,12 @@ def play_match(
     """Play `steps` ticks of num_areas SoccerTwos areas in-process, team0 against team1,
     and count the episodes that ended. team1 may be a skill: the scripted opponent played
     inside the scene (only team 0 is then decided here)."""
-    scripted = not callable(team1)
-    skill = check_skill(float(team1)) if scripted else None  # type: ignore[arg-type]
     policies: dict[str, TeamPolicy] = {TEAM0_ID: team0}
-    if not scripted:
-        policies[TEAM1_ID] = team1  # type: ignore[assignment]
+    skill = None
+    if callable(team1):
+        policies[TEAM1_ID] = team1
+    else:
+        skill = check_skill(team1)
     wins = draws = losses = 0
     sim = SoccerTwos(seed=seed, num_areas=num_areas, opponent_skill=skill)
     with InProcessEnv(sim) as env:
