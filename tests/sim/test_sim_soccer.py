@@ -4,6 +4,9 @@ in-process and as an executable."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from mlagents_envs.base_env import (
     ObservationType,
 )
 from mlagents_envs.conformance import check_env
+from mlagents_envs.registry import default_registry
 from mlagents_envs.side_channel.environment_parameters_channel import (
     EnvironmentParametersChannel,
 )
@@ -450,8 +454,17 @@ def test_the_opponent_skill_on_the_command_line():
     for bad in (["--opponent-skill"], ["--opponent-skill", "strong"], ["--opponent-skill", "3"]):
         with pytest.raises(ValueError, match="skill"):
             SoccerTwos.command_line_options(bad)
-    # Other scenes read nothing from it.
+    # The player leaves it to the scene, which refuses a bad value before connecting.
     assert parse_args(["--opponent-skill", "0.3"]).ignored == ["--opponent-skill", "0.3"]
+    command = [sys.executable, "-m", "mlagents_sim.player", "--env", ENV, "--opponent-skill", "7"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120, env=os.environ)
+    assert run.returncode == 2 and "skill" in run.stderr
+
+
+def test_the_registry_makes_it_with_a_scripted_opponent():
+    with default_registry[ENV].make_in_process(seed=1, opponent_skill=0.5) as env:
+        env.reset()
+        assert list(env.behavior_specs) == [BLUE]
 
 
 def test_an_executable_with_a_scripted_opponent_matches_in_process(executables: dict[str, Path]):
