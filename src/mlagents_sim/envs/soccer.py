@@ -272,10 +272,11 @@ class SoccerTwos(Simulation):
     an area move one after the other, in an order drawn anew every tick, each seeing the
     moves made before it.
 
-    Rewards, as upstream's: a goal gives the scoring team the group reward
-    1 - t / 300 (t: ticks since kick-off; upstream's documented accumulated time penalty)
-    and the other team -1, and ends the episode of all four players of the area (the area
-    kicks off again). Episodes that last 300 ticks are interrupted for all four at once.
+    Rewards, as upstream's: a goal gives the scoring team the group reward 1 - t / 300
+    (t: ticks since kick-off: upstream's documented time penalty; its C# divides two
+    integers there, so its scene in fact pays 1) and the other team -1, and ends the
+    episode of all four players of the area (the area kicks off again). Episodes that last
+    300 ticks are interrupted for all four at once.
     Individual rewards are 0, but for `ball_touch` (below); upstream's SoccerTwos players
     (position "Generic") have no existential penalty.
 
