@@ -267,8 +267,10 @@ class SoccerTwos(Simulation):
     along their heading; a grid player has no heading to turn, so its moves are along the
     team's attacking direction instead, which is what makes team 1's actions the mirror of
     team 0's. A player walking into the ball kicks it 2 cells that way (it stops before a
-    player or a cell it may not enter), and takes the ball's cell if the ball moved. A
-    player cannot walk off the field or into another player. Each tick the four players of
+    player or a cell it may not enter), and takes the ball's cell if the ball moved; a ball
+    kicked into a player next to it glances off one cell to a side drawn at random (so two
+    players kicking it into each other do not hold it forever). A player cannot walk off
+    the field or into another player. Each tick the four players of
     an area move one after the other, in an order drawn anew every tick, each seeing the
     moves made before it.
 
