@@ -110,8 +110,7 @@ class MultiAgentNetworkBody(nn.Module):
         embedded.append(self.obs_embedding(codes))
         masks.append(1 - present.float())
         state = self.attention(torch.cat(embedded, dim=1), masks)
-        count = sum((1 - mask).sum(dim=1, keepdim=True) for mask in masks)
-        assert isinstance(count, torch.Tensor)
+        count = (1 - torch.cat(masks, dim=1)).sum(dim=1, keepdim=True)
         with torch.no_grad():
             most = count.max()
             if most > self.max_agents:
