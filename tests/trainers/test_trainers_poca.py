@@ -26,7 +26,7 @@ from mlagents.trainers.torch.attention import ResidualSelfAttention
 from mlagents.trainers.torch.model_serialization import export_policy_model
 from mlagents.trainers.torch.multi_agent import POCAValueNetwork, flat_actions
 from mlagents.trainers.torch.unity_model_checks import check_model_for_unity
-from mlagents.trainers.trajectory import Trajectory
+from mlagents.trainers.trajectory import AgentExperience, Trajectory
 from mlagents_envs.base_env import (
     ActionSpec,
     ActionTuple,
@@ -163,6 +163,31 @@ def test_ungrouped_agents_and_trainers_without_groups_get_no_teammates() -> None
     assert all(step.group_status == () for step in plain.steps)
     assert plain.next_group_obs is None
     assert BufferKey.GROUPMATE_PRESENT not in plain.to_agentbuffer()
+
+
+def plain_step(step: AgentExperience) -> tuple:
+    """A step's fields but its teammates, comparable with ==."""
+    return (
+        [o.tolist() for o in step.obs],
+        step.reward,
+        step.done,
+        step.interrupted,
+        step.continuous_action.tolist(),
+        step.discrete_action.tolist(),
+        step.group_id,
+        step.group_reward,
+        {k: np.asarray(v).tolist() for k, v in step.outputs.items()},
+    )
+
+
+def test_recording_teammates_changes_nothing_else() -> None:
+    tracked = play_member_leaving_early(needs_group_status=True)
+    plain = play_member_leaving_early(needs_group_status=False)
+    assert tracked.keys() == plain.keys()
+    for agent, trajectory in tracked.items():
+        other = plain[agent]
+        assert [plain_step(s) for s in trajectory.steps] == [plain_step(s) for s in other.steps]
+        assert [o.tolist() for o in trajectory.next_obs] == [o.tolist() for o in other.next_obs]
 
 
 def test_teammate_columns_are_padded_and_flagged() -> None:
