@@ -22,7 +22,7 @@ from mlagents.trainers.policy import RandomPolicy
 from mlagents.trainers.settings import NetworkSettings, TrainerSettings
 from mlagents.trainers.settings_schema import TrainerConfigError
 from mlagents.trainers.stats import StatsReporter
-from mlagents.trainers.torch.attention import ResidualSelfAttention
+from mlagents.trainers.torch.attention import EntityEmbedding, ResidualSelfAttention
 from mlagents.trainers.torch.model_serialization import export_policy_model
 from mlagents.trainers.torch.multi_agent import POCAValueNetwork, flat_actions
 from mlagents.trainers.torch.unity_model_checks import check_model_for_unity
@@ -220,6 +220,20 @@ def test_attention_ignores_absent_entities_whatever_they_hold() -> None:
     assert torch.allclose(attention(padded, [mask]), clean, atol=1e-5)
     # Without the mask the padding does change the result (the test can fail).
     assert not torch.allclose(attention(padded, [torch.zeros(5, 5)]), clean, atol=1e-3)
+
+
+def test_attention_starts_with_ml_agents_weights() -> None:
+    # Standard normal times sqrt(0.125 / outputs), whatever the input size, zero biases:
+    # at 128 units about 0.031 (He normal times that gain would be sqrt(inputs) smaller).
+    torch.manual_seed(0)
+    attention = ResidualSelfAttention(128)
+    embedding = EntityEmbedding(15, 128)
+    expected = (0.125 / 128) ** 0.5
+    for layer in (attention.fc_q, attention.fc_k, attention.fc_v, attention.fc_out):
+        assert abs(float(layer.weight.detach().std()) / expected - 1) < 0.05
+        assert not layer.bias.any()
+    (linear, _) = embedding.encoder
+    assert abs(float(linear.weight.detach().std()) / expected - 1) < 0.05
 
 
 def critic() -> POCAValueNetwork:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mlagents.trainers.torch.layers import linear_layer
-
 
 def _small_layer(inputs: int, outputs: int) -> nn.Linear:
-    # Small weights (gain sqrt(0.125 / outputs) on He normal), as ML-Agents initializes its
-    # attention: the residual path dominates at first.
-    return linear_layer(inputs, outputs, gain=(0.125 / outputs) ** 0.5)
+    # ML-Agents' attention initialization: standard normal weights times sqrt(0.125 /
+    # outputs), whatever the input size, and zero biases. (He normal times that gain, as
+    # this first did, starts sqrt(inputs) times smaller: 4 to 11 times at 15-128 inputs.)
+    layer = nn.Linear(inputs, outputs)
+    nn.init.normal_(layer.weight, std=(0.125 / outputs) ** 0.5)
+    nn.init.zeros_(layer.bias)
+    return layer
 
 
 def layer_norm(x: torch.Tensor, epsilon: float = 1e-5) -> torch.Tensor:
