@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,8 +212,22 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path) -> None:
-    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it."""
+def _keep_pressing(pid: int, presses: int) -> None:
+    """presses more SIGINTs to pid's group, 50 ms apart: an impatient user's Ctrl-Cs
+    while the run saves."""
+    for _ in range(presses):
+        time.sleep(0.05)
+        try:
+            os.killpg(pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+
+
+@pytest.mark.parametrize("presses", [1, 40], ids=["once", "again-while-saving"])
+def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path, presses: int) -> None:
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it; pressed again
+    and again, it must not break the saving (a KeyboardInterrupt in the export once left
+    no model)."""
     config = write_config(tmp_path, 10_000_000, "long")
     env = dict(os.environ, MLAGENTS_BINARIES_DIR=str(tmp_path / "binaries"))
     command = [sys.executable, "-m", "mlagents.trainers.learn", str(config), "--env", "Basic"]
@@ -237,6 +252,8 @@ def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path) -> None:
                 if "Basic. Step:" in line:
                     break
             os.killpg(process.pid, signal.SIGINT)
+            more = threading.Thread(target=_keep_pressing, args=(process.pid, presses - 1))
+            more.start()
             try:
                 output, _ = process.communicate(timeout=120)
             except subprocess.TimeoutExpired as error:
@@ -248,9 +265,12 @@ def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path) -> None:
                 ) from None
         finally:
             guard.cancel()
+    more.join()
     text = "".join(lines) + output
     assert process.returncode == 0, text
+    assert "Traceback" not in text, text
     run = tmp_path / "results" / "stopped"
     assert (run / "Basic.onnx").is_file(), text
+    assert (run / "run_logs" / "training_status.json").is_file(), text
     saved = torch.load(run / "Basic" / "checkpoint.pt", weights_only=True)
     assert isinstance(saved, dict)

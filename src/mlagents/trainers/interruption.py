@@ -32,18 +32,20 @@ class StopRequests:
         self._in_wait = False
         self._saving = False
         self._previous: Any = None
-        self._installed = False
+        self._depth = 0  # nested `with`s: the outermost installs and restores
 
     def __enter__(self) -> StopRequests:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
-            self._installed = True
+            if self._depth == 0:
+                self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            self._depth += 1
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, self._previous)
-            self._installed = False
+        if self._depth:
+            self._depth -= 1
+            if self._depth == 0:
+                signal.signal(signal.SIGINT, self._previous)
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1

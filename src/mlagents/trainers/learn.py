@@ -18,10 +18,12 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from mlagents.trainers.progress import ProgressBar, ProgressLogHandler
 from mlagents.trainers.settings import RunOptions, TrainerConfigError, load_config
@@ -194,6 +196,7 @@ def run_training(options: RunOptions, progress: ProgressBar | None = None) -> No
     import torch
 
     from mlagents.trainers.checkpoints import TrainingStatus
+    from mlagents.trainers.interruption import StopRequests
     from mlagents.trainers.stats import ConsoleWriter, StatsReporter, TensorboardWriter
     from mlagents.trainers.subprocess_env_manager import SubprocessEnvManager
     from mlagents.trainers.trainer_controller import TrainerController, random_seed
@@ -231,27 +234,33 @@ def run_training(options: RunOptions, progress: ProgressBar | None = None) -> No
     status = TrainingStatus.load(status_path)
     StatsReporter.add_writer(ConsoleWriter())
     StatsReporter.add_writer(TensorboardWriter(str(run_dir)))
-    try:
-        env_manager = SubprocessEnvManager(
-            factory,
-            env.num_envs,
-            engine_config=EngineConfig(
-                engine.width,
-                engine.height,
-                engine.quality_level,
-                engine.time_scale,
-                engine.target_frame_rate,
-                engine.capture_frame_rate,
-            ),
-            max_lifetime_restarts=env.max_lifetime_restarts,
-            restarts_rate_limit_n=env.restarts_rate_limit_n,
-            restarts_rate_limit_period_s=env.restarts_rate_limit_period_s,
-        )
-        controller = TrainerController(options, env_manager, run_dir, status, seed, progress)
-        controller.start_learning()
-    finally:
-        StatsReporter.remove_writers()
-        write_timing_tree(options.checkpoint_settings.run_logs_dir)
+    # Ctrl-C is held from here to the end of the run: the controller raises it where it
+    # is safe, and one that comes while or after it saves does not break the saving.
+    with StopRequests() as stop:
+        try:
+            env_manager = SubprocessEnvManager(
+                factory,
+                env.num_envs,
+                engine_config=EngineConfig(
+                    engine.width,
+                    engine.height,
+                    engine.quality_level,
+                    engine.time_scale,
+                    engine.target_frame_rate,
+                    engine.capture_frame_rate,
+                ),
+                max_lifetime_restarts=env.max_lifetime_restarts,
+                restarts_rate_limit_n=env.restarts_rate_limit_n,
+                restarts_rate_limit_period_s=env.restarts_rate_limit_period_s,
+            )
+            controller = TrainerController(
+                options, env_manager, run_dir, status, seed, progress, stop=stop
+            )
+            controller.start_learning()
+        finally:
+            stop.saving()
+            StatsReporter.remove_writers()
+            write_timing_tree(options.checkpoint_settings.run_logs_dir)
 
 
 def start_timers(torch_version: str) -> None:
@@ -310,5 +319,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def cli() -> NoReturn:
+    """The mlagents-learn program: main, then exit with its status."""
+    try:
+        code = main()
+    finally:
+        # The run is saved (or failed) by now: a Ctrl-C pressed again from here on could
+        # only turn the exit into a KeyboardInterrupt traceback (in torch's exit hooks).
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

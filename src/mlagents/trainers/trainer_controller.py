@@ -83,7 +83,11 @@ class TrainerController:
         status: TrainingStatus,
         seed: int,
         progress: ProgressBar | None = None,
+        stop: StopRequests | None = None,
     ) -> None:
+        """stop: the Ctrl-C handling of the whole run, when the caller installs it
+        earlier than start_learning (as mlagents-learn does, so that a Ctrl-C before
+        training or after saving cannot break the run either)."""
         self.options = options
         self.env_manager = env_manager
         self.run_dir = run_dir
@@ -100,7 +104,7 @@ class TrainerController:
         self.reporters: dict[str, _RewardRecordingReporter] = {}
         self.managers: dict[str, AgentManager] = {}
         # Ctrl-C while training: raised only where it cannot break a half-done operation.
-        self._stop = StopRequests()
+        self._stop = stop if stop is not None else StopRequests()
         self._next_checkpoint: dict[str, int] = {}
         # --inference does not train: it runs max_steps steps from wherever it starts.
         self._inference_steps: dict[str, int] = {}
