@@ -212,22 +212,40 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _keep_pressing(pid: int, presses: int) -> None:
-    """presses more SIGINTs to pid's group, 50 ms apart: an impatient user's Ctrl-Cs
-    while the run saves."""
+def _send(pid: int, number: int, group: bool) -> None:
+    if group:
+        os.killpg(pid, number)
+    else:
+        os.kill(pid, number)
+
+
+def _keep_pressing(pid: int, number: int, group: bool, presses: int) -> None:
+    """presses more signals, 50 ms apart: an impatient user's Ctrl-Cs while the run saves."""
     for _ in range(presses):
         time.sleep(0.05)
         try:
-            os.killpg(pid, signal.SIGINT)
+            _send(pid, number, group)
         except ProcessLookupError:
             return
 
 
-@pytest.mark.parametrize("presses", [1, 40], ids=["once", "again-while-saving"])
-def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path, presses: int) -> None:
-    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it; pressed again
-    and again, it must not break the saving (a KeyboardInterrupt in the export once left
-    no model)."""
+STOPS = {
+    # (signal, to the whole group, times, exit status expected)
+    "ctrl-c": (signal.SIGINT, True, 1, 0),
+    "ctrl-c-again-while-saving": (signal.SIGINT, True, 40, 0),
+    # docker stop / Kubernetes: SIGTERM to the main process; a scheduler (scancel): to all.
+    "sigterm": (signal.SIGTERM, False, 1, 128 + signal.SIGTERM),
+    "sigterm-to-the-group": (signal.SIGTERM, True, 1, 128 + signal.SIGTERM),
+}
+
+
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_a_stopped_run_saves_a_checkpoint_and_a_model(tmp_path: Path, stop: str) -> None:
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it, or SIGTERM, as
+    containers and schedulers stop a job: the run saves before it exits. Ctrl-C pressed
+    again and again must not break the saving (a KeyboardInterrupt in the export once left
+    no model); SIGTERM exits with 143, so that a scheduler sees the job did not finish."""
+    number, group, presses, status = STOPS[stop]
     config = write_config(tmp_path, 10_000_000, "long")
     env = dict(os.environ, MLAGENTS_BINARIES_DIR=str(tmp_path / "binaries"))
     command = [sys.executable, "-m", "mlagents.trainers.learn", str(config), "--env", "Basic"]
@@ -251,15 +269,17 @@ def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path, presses: int) -> 
                 lines.append(line)
                 if "Basic. Step:" in line:
                     break
-            os.killpg(process.pid, signal.SIGINT)
-            more = threading.Thread(target=_keep_pressing, args=(process.pid, presses - 1))
+            _send(process.pid, number, group)
+            more = threading.Thread(
+                target=_keep_pressing, args=(process.pid, number, group, presses - 1)
+            )
             more.start()
             try:
                 output, _ = process.communicate(timeout=120)
             except subprocess.TimeoutExpired as error:
                 _kill_group(process.pid)
                 raise AssertionError(
-                    "mlagents-learn did not end within 120 s of Ctrl-C:\n"
+                    f"mlagents-learn did not end within 120 s of {stop}:\n"
                     + "".join(lines)
                     + (error.output or "")
                 ) from None
@@ -267,8 +287,8 @@ def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path, presses: int) -> 
             guard.cancel()
     more.join()
     text = "".join(lines) + output
-    assert process.returncode == 0, text
-    assert "Traceback" not in text, text
+    assert process.returncode == status, text
+    assert "Traceback" not in text and "Restarting" not in text, text
     run = tmp_path / "results" / "stopped"
     assert (run / "Basic.onnx").is_file(), text
     assert (run / "run_logs" / "training_status.json").is_file(), text

@@ -190,9 +190,12 @@ def prepare_run_dir(options: RunOptions) -> Path:
     return run_dir
 
 
-def run_training(options: RunOptions, progress: ProgressBar | None = None) -> None:
+def run_training(
+    options: RunOptions, progress: ProgressBar | None = None
+) -> signal.Signals | None:
     """Train as options say (the resolved configuration is written to the run folder);
-    progress: where the live progress line goes (none: no progress line)."""
+    progress: where the live progress line goes (none: no progress line). Returns the
+    signal that stopped the run early (SIGINT or SIGTERM), if one did."""
     import torch
 
     from mlagents.trainers.checkpoints import TrainingStatus
@@ -261,6 +264,7 @@ def run_training(options: RunOptions, progress: ProgressBar | None = None) -> No
             stop.saving()
             StatsReporter.remove_writers()
             write_timing_tree(options.checkpoint_settings.run_logs_dir)
+    return stop.first
 
 
 def start_timers(torch_version: str) -> None:
@@ -309,13 +313,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     bar = ProgressBar(sys.stdout)
     handler = _configure_logging(options.debug, bar)
     try:
-        run_training(options, bar)
+        stopped_by = run_training(options, bar)
     except (RunError, FileNotFoundError, UnityException) as error:
         # What was trained is saved by then (the controller saves on every exit).
         print(f"mlagents-learn: error: {error}", file=sys.stderr)
         return 1
     finally:
         logging.getLogger().removeHandler(handler)
+    if stopped_by == signal.SIGTERM:
+        # Saved, but the job did not finish: schedulers tell a stopped job by this status.
+        return 128 + signal.SIGTERM
     return 0
 
 

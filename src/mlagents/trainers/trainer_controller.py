@@ -20,6 +20,7 @@ import random
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
+from signal import SIGTERM
 from typing import Any
 
 import numpy as np
@@ -133,7 +134,8 @@ class TrainerController:
             except KeyboardInterrupt:
                 if self.progress:
                     self.progress.clear()
-                logger.info("Interrupted: saving a checkpoint and a model before exiting.")
+                how = "Terminated (SIGTERM)" if self._stop.first == SIGTERM else "Interrupted"
+                logger.info("%s: saving a checkpoint and a model before exiting.", how)
             finally:
                 self._stop.saving()
                 if self.progress:
