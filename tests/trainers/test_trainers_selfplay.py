@@ -14,6 +14,7 @@ import logging
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -757,3 +758,43 @@ def test_mlagents_learn_with_self_play_writes_models_checkpoints_and_elo(
     _two_team_learn(tmp_path, executable, config, "--resume")
     resumed = json.loads((run / "run_logs" / "training_status.json").read_text())
     assert resumed["Basic"]["elo"] == pytest.approx(status["Basic"]["elo"])
+
+
+@pytest.mark.parametrize("trainer_type", ["ppo", "sac"])
+def test_self_play_wraps_any_trainer_type(tmp_path: Path, trainer_type: str) -> None:
+    """A ghost trainer takes the trainer of the behavior's trainer_type, whose policy the
+    learning team's experience trains."""
+    from team_envs import TwoTeamBasic
+
+    hyperparameters: dict[str, Any] = {"batch_size": 32, "buffer_size": 128}
+    if trainer_type == "sac":
+        hyperparameters = {"batch_size": 32, "buffer_init_steps": 64, "steps_per_update": 4}
+    options = RunOptions.from_dict(
+        {
+            "behaviors": {
+                "Basic": {
+                    "trainer_type": trainer_type,
+                    "hyperparameters": hyperparameters,
+                    "network_settings": {"hidden_units": 8, "num_layers": 1},
+                    "time_horizon": 16,
+                    "summary_freq": 10**6,
+                    "self_play": {"save_steps": 100, "team_change": 200, "swap_steps": 50},
+                }
+            }
+        }
+    )
+    params = EnvironmentParametersChannel()
+    env_manager = SimpleEnvManager(InProcessEnv(TwoTeamBasic(seed=1), [params]), params)
+    controller = TrainerController(
+        options, env_manager, tmp_path, TrainingStatus(tmp_path / "s.json"), seed=1
+    )
+    env_manager.reset()
+    for _ in range(400):
+        controller.advance()
+    env_manager.close()
+    (trainer,) = controller.trainers.values()
+    assert isinstance(trainer, GhostTrainer)
+    assert trainer.trainer.get_trainer_name() == trainer_type
+    assert trainer.step > 200 and trainer.ghost_step > 0
+    weights = trainer.trainer.policy.actor.state_dict()
+    assert any(not torch.equal(weights[k], trainer.snapshots[0][k]) for k in weights)

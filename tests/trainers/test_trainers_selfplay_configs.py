@@ -1,0 +1,100 @@
+"""ML-Agents' self-play configurations (tests/trainers/upstream_configs/selfplay/): they
+parse with every key as given, and the asymmetric one trains both behaviors in turns."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import yaml
+
+from mlagents.plugins.trainer_type import register_trainer_plugins
+from mlagents.trainers.checkpoints import TrainingStatus
+from mlagents.trainers.ghost.trainer import GhostTrainer
+from mlagents.trainers.settings import RunOptions
+from mlagents.trainers.simple_env_manager import SimpleEnvManager
+from mlagents.trainers.trainer_controller import TrainerController
+from mlagents_envs.side_channel.environment_parameters_channel import (
+    EnvironmentParametersChannel,
+)
+from mlagents_sim.envs.strikers import StrikersVsGoalie
+from mlagents_sim.in_process import InProcessEnv
+
+CONFIGS = Path(__file__).resolve().parent / "upstream_configs" / "selfplay"
+FILES = sorted(p.name for p in CONFIGS.glob("*.yaml"))
+
+
+def upstream(name: str) -> dict[str, Any]:
+    """A file's configuration; its POCA behaviors read as PPO while POCA is not registered
+    here (the hyperparameters upstream gives POCA are all PPO's)."""
+    config = yaml.safe_load((CONFIGS / name).read_text())
+    if "poca" not in register_trainer_plugins()[0]:
+        for behavior in config["behaviors"].values():
+            behavior["trainer_type"] = "ppo"
+    return config
+
+
+def test_the_upstream_self_play_files_are_all_here() -> None:
+    assert FILES == ["SoccerTwos.yaml", "SoccerTwosCurriculum.yaml", "StrikersVsGoalie.yaml"]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_upstream_self_play_configs_parse_as_given(name: str) -> None:
+    config = upstream(name)
+    options = RunOptions.from_dict(config)
+    for brain, raw in config["behaviors"].items():
+        settings = options.behaviors[brain]
+        assert settings.self_play is not None
+        assert settings.self_play.as_dict() == raw["self_play"]  # every key read as given
+        assert settings.as_dict()["hyperparameters"].items() >= raw["hyperparameters"].items()
+    if name == "SoccerTwosCurriculum.yaml":
+        lesson = options.environment_parameters["ball_touch"].lessons[0]
+        assert lesson.completion_criteria.measure == "Elo"
+        assert lesson.completion_criteria.threshold == 1250.0
+
+
+def _shrunk(config: dict[str, Any]) -> dict[str, Any]:
+    """Sizes for a test run: small networks and buffers, self-play step counts divided by
+    1000 (their proportions kept); every other setting upstream's."""
+    config = copy.deepcopy(config)
+    for behavior in config["behaviors"].values():
+        behavior["hyperparameters"].update(batch_size=32, buffer_size=128)
+        behavior["network_settings"]["hidden_units"] = 16
+        behavior.update(max_steps=10**6, time_horizon=32, summary_freq=10**6)
+        sp = behavior["self_play"]
+        for key in ("save_steps", "team_change", "swap_steps"):
+            sp[key] = max(sp[key] // 1000, 1)
+    return config
+
+
+def test_upstream_strikers_vs_goalie_trains_both_behaviors_in_turns(tmp_path: Path) -> None:
+    options = RunOptions.from_dict(_shrunk(upstream("StrikersVsGoalie.yaml")))
+    params = EnvironmentParametersChannel()
+    env_manager = SimpleEnvManager(
+        InProcessEnv(StrikersVsGoalie(seed=2, num_areas=2), [params]), params
+    )
+    controller = TrainerController(
+        options, env_manager, tmp_path, TrainingStatus(tmp_path / "status.json"), seed=2
+    )
+    env_manager.reset()
+    controller.advance()
+    controller.advance()  # the goalie first asks at the second step
+    trainers = controller.trainers
+    assert sorted(trainers) == ["Goalie", "Striker"]
+    assert all(isinstance(t, GhostTrainer) for t in trainers.values())
+    initial = {name: t.snapshots[0] for name, t in trainers.items()}
+    learners = {controller.ghost_controller.learning_team}
+    for _ in range(1500):
+        controller.advance()
+        learners.add(controller.ghost_controller.learning_team)
+        if len(learners) == 2 and all(t.step > 256 for t in trainers.values()):
+            break
+    env_manager.close()
+    assert learners == {0, 1}
+    for name, trainer in trainers.items():
+        weights = trainer.trainer.policy.actor.state_dict()
+        changed = [k for k in weights if not torch.equal(weights[k], initial[name][k])]
+        assert changed, f"{name} never updated its policy"
