@@ -9,6 +9,10 @@ executable.
 
     .venv/bin/python benchmarks/train_curiosity.py [--seeds 3] [--target 1.5]
         [--max-steps 150000] [--config config/ppo/Pyramids_rnd.yaml] [--only ours]
+
+Measured (2 cores, 2 seeds): curiosity, ours 60k and 50k steps in 29 and 24 s, the reference
+60k and 50k in 74 and 60 s (steps 1.00x, time 0.40x); RND, ours 60k and 50k in 21 and 17 s,
+the reference 50k and 50k in 54 and 83 s (steps 1.10x, time 0.30x).
 """
 
 from __future__ import annotations

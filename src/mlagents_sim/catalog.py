@@ -17,6 +17,7 @@ ENVIRONMENTS: dict[str, str] = {
     "PushBlock": "mlagents_sim.envs.pushblock:CooperativePushBlock",
     "StrikersVsGoalie": "mlagents_sim.envs.strikers:StrikersVsGoalie",
     "Pyramids": "mlagents_sim.envs.pyramids:Pyramids",
+    "SoccerTwos": "mlagents_sim.envs.soccer:SoccerTwos",
 }
 
 #: The mean episode reward at which each task counts as solved (ML-Agents' thresholds where
@@ -31,6 +32,7 @@ EXPECTED_REWARDS: dict[str, float] = {
     "PushBlock": 5.9,
     "StrikersVsGoalie": 0.98,
     "Pyramids": 1.75,
+    "SoccerTwos": 0.5,
 }
 
 

@@ -20,6 +20,7 @@ from mlagents_sim.envs.gridworld import walk_to_goal
 from mlagents_sim.envs.hallway import hallway_heuristic
 from mlagents_sim.envs.pushblock import push_planner
 from mlagents_sim.envs.pyramids import pyramids_heuristic
+from mlagents_sim.envs.soccer import soccer_heuristic
 from mlagents_sim.envs.sorter import sort_heuristic
 from mlagents_sim.envs.strikers import goalie_heuristic, striker_heuristic
 
@@ -36,6 +37,7 @@ EXPERTS: dict[str, dict[str, Heuristic]] = {
     "PushBlock": {"PushBlock": push_planner},
     "Pyramids": {"Pyramids": pyramids_heuristic},
     "StrikersVsGoalie": {"Striker": striker_heuristic, "Goalie": goalie_heuristic},
+    "SoccerTwos": {"SoccerTwos": soccer_heuristic},
 }
 
 

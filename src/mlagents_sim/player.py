@@ -8,6 +8,8 @@ a built-in environment or "package.module:ClassName", and `--package-version VER
 com.unity.ml-agents version whose builds it behaves like (3.0.0 by default: images
 channels-first; 2.x versions send them channels-last). Executables made by
 `mlagents_sim.build` call it, so UnityEnvironment(file_name=...) starts it as a build.
+A scene may read options of its own from the other arguments (its Simulation's
+`command_line_options`: SoccerTwos' `--opponent-skill S`).
 
 Recording demonstrations while a trainer or a script drives it (as a Demonstration Recorder
 component on an agent does in Unity; see mlagents_sim.demonstrations):
@@ -161,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, ImportError) as error:
         logger.error("%s", error)
         return 2
+    try:
+        options, args.ignored = cls.command_line_options(args.ignored)
+    except ValueError as error:
+        logger.error("%s", error)
+        return 2
     if args.ignored:
         logger.info("Ignoring arguments: %s", " ".join(args.ignored))
     logger.info(
@@ -180,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     session = RemoteSession(
         port=args.port,
         name=args.env,
-        factory=lambda seed, areas: cls(seed=seed, num_areas=areas),
+        factory=lambda seed, areas: cls(seed=seed, num_areas=areas, **options),
         connect_timeout=args.connect_timeout,
         package_version=args.package_version,
         demo_recorder=recorder,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -128,6 +129,13 @@ class Simulation(ABC):
         self.float_properties = FloatPropertiesChannel()
         self.engine = EngineSettings()
         self.analytics = TrainingAnalyticsReceiver()
+
+    @classmethod
+    def command_line_options(cls, args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+        """The constructor keyword arguments a build of this scene takes from its command
+        line (as a Unity scene's scripts may read Environment.GetCommandLineArgs()), and the
+        arguments left unread. ValueError for a bad value. None by default."""
+        return {}, list(args)
 
     @abstractmethod
     def reset_agents(self, behavior: str, rows: np.ndarray) -> None:

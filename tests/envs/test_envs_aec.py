@@ -43,7 +43,9 @@ def _follows_mlagents(test: Callable[..., None]) -> Callable[..., None]:
 
 
 @_follows_mlagents
-@pytest.mark.parametrize("name", ["StrikersVsGoalie", "PushBlock", "GridWorld", "Hybrid"])
+@pytest.mark.parametrize(
+    "name", ["StrikersVsGoalie", "PushBlock", "GridWorld", "Hybrid", "SoccerTwos"]
+)
 def test_api_test(name: str, capsys: pytest.CaptureFixture[str]):
     env = UnityAECEnv(lambda seed: InProcessEnv(make_simulation(name, seed=seed)), seed=0)
     api_test(env, num_cycles=1000)

@@ -16,7 +16,7 @@ from mlagents_envs.envs import UnityGymException, UnityParallelEnv
 from mlagents_envs.envs.unity_parallel_env import agent_behavior, agent_name
 
 
-@pytest.mark.parametrize("name", ["StrikersVsGoalie", "PushBlock", "GridWorld"])
+@pytest.mark.parametrize("name", ["StrikersVsGoalie", "PushBlock", "GridWorld", "SoccerTwos"])
 def test_parallel_api_test(name: str, capsys: pytest.CaptureFixture[str]):
     env = UnityParallelEnv(sim_factory(name), seed=0)
     parallel_api_test(env, num_cycles=1000)

@@ -24,8 +24,15 @@ GENERATIONS = [PACKAGE_VERSION_2X, PACKAGE_VERSION_3X]
 #: Steps of the runs below: enough for the episodes of every behavior to end under random
 #: actions, so that terminal steps are checked and compared too. Hybrid's agents seldom
 #: reach their targets at random, Pyramids' agents their bricks; PushBlock's,
-#: StrikersVsGoalie's and Pyramids' episodes end at max_step (500, 300 and 200).
-STEPS = {"Hybrid": 310, "PushBlock": 510, "StrikersVsGoalie": 310, "Pyramids": 210}
+#: StrikersVsGoalie's, Pyramids' and SoccerTwos' episodes end at max_step (500, 300, 200
+#: and 300).
+STEPS = {
+    "Hybrid": 310,
+    "PushBlock": 510,
+    "StrikersVsGoalie": 310,
+    "Pyramids": 210,
+    "SoccerTwos": 310,
+}
 
 
 def steps(name: str) -> int:
@@ -83,8 +90,10 @@ def test_generations_differ_only_in_the_layout_of_images(name: str) -> None:
             runs[version] = (record_steps(env, 40, seed=4), dict(env.behavior_specs))
     (old, old_specs), (new, new_specs) = runs[PACKAGE_VERSION_2X], runs[PACKAGE_VERSION_3X]
     assert list(old_specs) == list(new_specs)
+    # Unity's names: the behavior name and its team (SoccerTwos has teams 0 and 1).
+    assert list(new_specs) == [b.behavior_id for b in make_simulation(name).behaviors]
     for behavior, spec in new_specs.items():
-        assert behavior.endswith("?team=0")
+        assert "?team=" in behavior
         for before, after in zip(old_specs[behavior].observation_specs, spec.observation_specs):
             if len(before.shape) != 3:
                 assert after == before

@@ -206,6 +206,11 @@ def test_an_unknown_env_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "NoSuchEnv" in capsys.readouterr().err
 
 
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path) -> None:
     """SIGINT to the whole process group, as a terminal's Ctrl-C sends it."""
     config = write_config(tmp_path, 10_000_000, "long")
@@ -223,16 +228,26 @@ def test_ctrl_c_saves_a_checkpoint_and_a_model(tmp_path: Path) -> None:
     ) as process:
         assert process.stdout is not None
         # Not a speed check: only a guard against a test that would otherwise never end.
-        guard = threading.Timer(600, lambda: os.killpg(process.pid, signal.SIGKILL))
+        guard = threading.Timer(600, _kill_group, (process.pid,))
         guard.start()
         lines = []
-        for line in process.stdout:  # wait until training is under way: a summary line
-            lines.append(line)
-            if "Basic. Step:" in line:
-                break
-        os.killpg(process.pid, signal.SIGINT)
-        output, _ = process.communicate(timeout=120)
-        guard.cancel()
+        try:
+            for line in process.stdout:  # wait until training is under way: a summary line
+                lines.append(line)
+                if "Basic. Step:" in line:
+                    break
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                output, _ = process.communicate(timeout=120)
+            except subprocess.TimeoutExpired as error:
+                _kill_group(process.pid)
+                raise AssertionError(
+                    "mlagents-learn did not end within 120 s of Ctrl-C:\n"
+                    + "".join(lines)
+                    + (error.output or "")
+                ) from None
+        finally:
+            guard.cancel()
     text = "".join(lines) + output
     assert process.returncode == 0, text
     run = tmp_path / "results" / "stopped"

@@ -19,6 +19,7 @@ CONFIGS = sorted(CONFIG_DIR.glob("*.yaml"))
 LEFT_OUT = {
     "StrikersVsGoalie": "needs self-play",
     "Pyramids": "sparse reward: needs curiosity or RND",
+    "SoccerTwos": "two teams: needs self-play",
 }
 
 

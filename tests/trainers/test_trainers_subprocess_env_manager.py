@@ -25,6 +25,7 @@ from mlagents.trainers.subprocess_env_manager import (
     EnvironmentWorkerException,
     SubprocessEnvManager,
 )
+from mlagents.trainers.trajectory import Trajectory
 from mlagents_envs.exception import UnityEnvironmentException
 from mlagents_sim.build import build_executable
 
@@ -109,22 +110,31 @@ def use_random_policies(manager: SubprocessEnvManager) -> dict[str, AgentManager
     return agent_managers
 
 
+def _senders(trajectories: list[Trajectory]) -> set[str]:
+    """The workers ("$0", "$1") whose agents the trajectories are from."""
+    return {t.agent_id.split("-")[0] for t in trajectories}
+
+
 def test_two_workers_step_in_parallel_with_policies_and_agent_managers(make, pid_dir):
     manager = make("Basic")
     assert manager.reset() == 2
     (agent_manager,) = use_random_policies(manager).values()
     steps: list[EnvironmentStep] = []
-    while len(steps) < 300:
+    trajectories = []
+    # 300 steps at least (episodes end and report their statistics), then until both
+    # workers have sent a trajectory: on a loaded machine one worker can answer many times
+    # before the other does. The cap only ends a test that would otherwise never end.
+    while len(steps) < 300 or _senders(trajectories) != {"$0", "$1"}:
+        assert len(steps) < 20_000, f"after {len(steps)} steps: {_senders(trajectories)}"
         new = manager.get_steps()
         assert new, "get_steps() returns at least one worker's step"
         assert manager.process_steps(new) == len(new)
         steps += new
+        trajectories += agent_manager.trajectory_queue.drain()
     # Both workers answered, each with its own agents and the actions that led there.
     assert {step.worker_id for step in steps} == {0, 1}
     acted = [step for step in steps if step.brain_name_to_action_info]
     assert {step.worker_id for step in acted} == {0, 1}
-    trajectories = agent_manager.trajectory_queue.drain()
-    assert {t.agent_id.split("-")[0] for t in trajectories} == {"$0", "$1"}
     # Statistics came from the environments' stats channels, and episodes were recorded.
     stats = agent_manager.stats
     assert stats.get_stats_summaries("Basic/Goal").num > 0
@@ -190,7 +200,10 @@ def test_environment_parameters_reach_every_worker(make):
     manager.reset({"gravity": 9.81})
     rows = ball_rows(manager.get_steps() + step_n(manager, 2))
     for worker_id in (0, 1):
-        assert (rows[worker_id][-1][:, BALL_VY] < 0).all()
+        # Every ball falls at some step (a busy machine can let one worker run on until its
+        # balls land and bounce, so not necessarily at the last step).
+        falling = np.stack(rows[worker_id])[:, :, BALL_VY] < 0
+        assert falling.any(axis=0).all(), falling
 
 
 def test_killed_environment_is_restarted_and_stepping_goes_on(make, pid_dir, caplog):

@@ -40,9 +40,9 @@ pytestmark = pytest.mark.peer
 
 PEER_SCRIPT = Path(__file__).with_name("peer_drive.py")
 # Steps per run: enough for episodes to end everywhere, by max_step too where episodes
-# are long (PushBlock's are 500, StrikersVsGoalie's 300, Pyramids' 200).
+# are long (PushBlock's are 500, StrikersVsGoalie's and SoccerTwos' 300, Pyramids' 200).
 STEPS = 200
-LONGER = {"PushBlock": 510, "StrikersVsGoalie": 310, "Pyramids": 210}
+LONGER = {"PushBlock": 510, "StrikersVsGoalie": 310, "Pyramids": 210, "SoccerTwos": 310}
 SEED = 5
 # Seconds for a peer's whole run over every environment; a cached peer needs about 15.
 PEER_TIMEOUT = 300

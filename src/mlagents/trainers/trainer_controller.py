@@ -6,7 +6,7 @@ its brain name if it has none yet (before its first steps are processed, so that
 its experience is lost), hands the steps to the agent managers, advances every trainer,
 checkpoints at each checkpoint_interval, moves curricula on, and draws the progress line.
 Training ends when every trainer has reached its max_steps, or on Ctrl-C, which saves a
-checkpoint and a model first.
+checkpoint and a model first (see interruption.py for where a Ctrl-C takes effect).
 
 Unity sends behavior ids, "<BehaviorName>?team=<TeamId>": trainers, settings, statistics,
 checkpoints and models are keyed by the brain name (the part before "?"), so that the
@@ -30,6 +30,7 @@ from mlagents.trainers.behavior_id_utils import BehaviorIdentifiers
 from mlagents.trainers.checkpoints import TrainingStatus, load_checkpoint, save_checkpoint
 from mlagents.trainers.env_manager import EnvManager
 from mlagents.trainers.ghost.controller import GhostController
+from mlagents.trainers.interruption import StopRequests
 from mlagents.trainers.progress import ProgressBar
 from mlagents.trainers.settings import (
     CurriculumSettings,
@@ -99,6 +100,8 @@ class TrainerController:
         self.trainers: dict[str, Trainer] = {}
         self.reporters: dict[str, _RewardRecordingReporter] = {}
         self.managers: dict[str, AgentManager] = {}
+        # Ctrl-C while training: raised only where it cannot break a half-done operation.
+        self._stop = StopRequests()
         self._next_checkpoint: dict[str, int] = {}
         # --inference does not train: it runs max_steps steps from wherever it starts.
         self._inference_steps: dict[str, int] = {}
@@ -119,20 +122,24 @@ class TrainerController:
     @timed
     def start_learning(self) -> None:
         """Train until every trainer is done or Ctrl-C; then save and close."""
-        try:
-            self.env_manager.reset(self._env_config())
-            while not self._done():
-                self.advance()
-        except KeyboardInterrupt:
-            if self.progress:
-                self.progress.clear()
-            logger.info("Interrupted: saving a checkpoint and a model before exiting.")
-        finally:
-            if self.progress:
-                self._draw_progress(force=True)
-                self.progress.finish()
-            self._save_all()
-            self.env_manager.close()
+        with self._stop:
+            try:
+                with self._stop.interruptible():
+                    self.env_manager.reset(self._env_config())
+                while not self._done():
+                    self._stop.check()
+                    self.advance()
+            except KeyboardInterrupt:
+                if self.progress:
+                    self.progress.clear()
+                logger.info("Interrupted: saving a checkpoint and a model before exiting.")
+            finally:
+                self._stop.saving()
+                if self.progress:
+                    self._draw_progress(force=True)
+                    self.progress.finish()
+                self._save_all()
+                self.env_manager.close()
 
     def _done(self) -> bool:
         if not self.trainers:
@@ -147,7 +154,7 @@ class TrainerController:
     @timed
     def advance(self) -> None:
         """One iteration: step, create new trainers, process, advance, checkpoint."""
-        with hierarchical_timer("env_step"):
+        with hierarchical_timer("env_step"), self._stop.interruptible():
             steps = self.env_manager.get_steps()
         for behavior_id, spec in self.env_manager.training_behaviors.items():
             if behavior_id not in self.managers:
