@@ -798,3 +798,58 @@ def test_self_play_wraps_any_trainer_type(tmp_path: Path, trainer_type: str) -> 
     assert trainer.step > 200 and trainer.ghost_step > 0
     weights = trainer.trainer.policy.actor.state_dict()
     assert any(not torch.equal(weights[k], trainer.snapshots[0][k]) for k in weights)
+
+
+def test_soccer_config_has_upstreams_self_play() -> None:
+    options = load_config(ROOT / "config" / "ppo" / "SoccerTwos.yaml")
+    sp = options.behaviors["SoccerTwos"].self_play
+    assert sp is not None
+    assert (sp.save_steps, sp.team_change, sp.swap_steps, sp.window) == (50000, 200000, 2000, 10)
+    assert (sp.play_against_latest_model_ratio, sp.initial_elo) == (0.5, 1200.0)
+
+
+def test_one_team_against_a_scripted_opponent_learns_alone(tmp_path: Path) -> None:
+    """With the scripted team 1 inside the scene only team 0 is sent: self-play settings
+    then train it like its trainer alone (no team to change to, no game to rate)."""
+    from mlagents_sim.envs.soccer import SoccerTwos
+
+    options = RunOptions.from_dict(
+        {
+            "behaviors": {
+                "SoccerTwos": {
+                    "hyperparameters": {"batch_size": 64, "buffer_size": 256, "num_epoch": 1},
+                    "network_settings": {"hidden_units": 16, "num_layers": 1},
+                    "time_horizon": 16,
+                    "summary_freq": 10**6,
+                    "self_play": {"save_steps": 100, "team_change": 200, "swap_steps": 50},
+                }
+            }
+        }
+    )
+
+    class CountingResets(SimpleEnvManager):
+        resets = 0
+
+        def reset(self, config: Any = None) -> int:
+            self.resets += 1
+            return super().reset(config)
+
+    params = EnvironmentParametersChannel()
+    sim = SoccerTwos(seed=2, num_areas=2, opponent_skill=1.0)
+    env_manager = CountingResets(InProcessEnv(sim, [params]), params)
+    controller = TrainerController(
+        options, env_manager, tmp_path, TrainingStatus(tmp_path / "s.json"), seed=2
+    )
+    env_manager.reset()
+    (behavior_id,) = env_manager.training_behaviors
+    for _ in range(300):
+        controller.advance()
+    env_manager.close()
+    resets = env_manager.resets - 1
+    (trainer,) = controller.trainers.values()
+    assert isinstance(trainer, GhostTrainer)
+    assert trainer.step > 400 and trainer.ghost_step == 0 and resets == 0
+    assert env_manager.policies[behavior_id] is trainer.trainer.policy
+    assert set(controller.ghost_controller.teams) == {0}
+    elos = trainer.stats_reporter.get_stats_summaries(ELO_STAT).full_dist
+    assert elos and set(elos) == {1200.0}  # games against the scripted team are not rated
