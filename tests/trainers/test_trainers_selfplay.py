@@ -24,6 +24,7 @@ import yaml
 from devtools.envtest import free_port
 from devtools.peer_env import REFERENCE_TRAINER, PeerUnavailable, peer_python
 from devtools.trainer_runs import environment
+from mlagents.plugins.trainer_type import register_trainer_plugins
 from mlagents.trainers.agent_processor import AgentManagerQueue
 from mlagents.trainers.behavior_id_utils import BehaviorIdentifiers
 from mlagents.trainers.checkpoints import TrainingStatus
@@ -219,6 +220,7 @@ def test_a_game_is_won_drawn_or_lost_by_the_sign_of_the_last_reward() -> None:
 _REFERENCE_GAMES = """
 import json, sys
 import mlagents.trainers.trainer  # first: the reference's ghost modules import each other
+from mlagents.plugins.trainer_type import register_trainer_plugins
 from mlagents.trainers.ghost.controller import GhostController
 
 class Side:
@@ -853,3 +855,47 @@ def test_one_team_against_a_scripted_opponent_learns_alone(tmp_path: Path) -> No
     assert set(controller.ghost_controller.teams) == {0}
     elos = trainer.stats_reporter.get_stats_summaries(ELO_STAT).full_dist
     assert elos and set(elos) == {1200.0}  # games against the scripted team are not rated
+
+
+@pytest.mark.skipif(
+    "poca" not in register_trainer_plugins()[0], reason="the POCA trainer is not merged yet"
+)
+def test_self_play_trains_poca_on_two_teams_of_groups(tmp_path: Path) -> None:
+    """POCA learns from the learning team's groups (their teammates' observations and the
+    group rewards), and the games its groups finish are rated: a member that leaves early
+    waits for its group's end."""
+    from mlagents_sim.envs.soccer import SoccerTwos
+
+    options = RunOptions.from_dict(
+        {
+            "behaviors": {
+                "SoccerTwos": {
+                    "trainer_type": "poca",
+                    "hyperparameters": {"batch_size": 64, "buffer_size": 256, "num_epoch": 1},
+                    "network_settings": {"hidden_units": 16, "num_layers": 1},
+                    "time_horizon": 32,
+                    "summary_freq": 10**6,
+                    "self_play": {"save_steps": 200, "team_change": 600, "swap_steps": 100},
+                }
+            },
+            "environment_parameters": {"ball_touch": 1.0},
+        }
+    )
+    params = EnvironmentParametersChannel()
+    env_manager = SimpleEnvManager(InProcessEnv(SoccerTwos(seed=3, num_areas=4), [params]), params)
+    controller = TrainerController(
+        options, env_manager, tmp_path, TrainingStatus(tmp_path / "s.json"), seed=3
+    )
+    env_manager.reset(controller._env_config())
+    learning = set()
+    for _ in range(600):
+        controller.advance()
+        learning.add(controller.ghost_controller.learning_team)
+    env_manager.close()
+    (trainer,) = controller.trainers.values()
+    assert isinstance(trainer, GhostTrainer)
+    assert trainer.trainer.get_trainer_name() == "poca"
+    assert learning == {0, 1} and trainer.ghost_step > 0
+    weights = trainer.trainer.policy.actor.state_dict()
+    assert any(not torch.equal(weights[k], trainer.snapshots[0][k]) for k in weights)
+    assert trainer.stats_reporter.get_stats_summaries(ELO_STAT).num > 0
