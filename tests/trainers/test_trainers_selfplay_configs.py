@@ -98,3 +98,66 @@ def test_upstream_strikers_vs_goalie_trains_both_behaviors_in_turns(tmp_path: Pa
         weights = trainer.trainer.policy.actor.state_dict()
         changed = [k for k in weights if not torch.equal(weights[k], initial[name][k])]
         assert changed, f"{name} never updated its policy"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+OUR_POCA = ["SoccerTwos.yaml", "StrikersVsGoalie.yaml"]
+
+
+def _as_ppo(config: dict[str, Any]) -> dict[str, Any]:
+    config = copy.deepcopy(config)
+    for section in [config.get("default_settings") or {}, *config["behaviors"].values()]:
+        if section and "trainer_type" in section:
+            section["trainer_type"] = "ppo"
+    return config
+
+
+@pytest.mark.parametrize("name", OUR_POCA)
+def test_our_poca_self_play_configs_are_the_ppo_ones_with_poca(name: str) -> None:
+    poca = yaml.safe_load((ROOT / "config" / "poca" / name).read_text())
+    ppo = yaml.safe_load((ROOT / "config" / "ppo" / name).read_text())
+    assert _as_ppo(poca) == ppo
+    behaviors = RunOptions.from_dict(ppo).behaviors.values()
+    assert all(b.self_play is not None for b in behaviors)
+
+
+@pytest.mark.skipif(
+    "poca" not in register_trainer_plugins()[0], reason="the POCA trainer is not merged yet"
+)
+@pytest.mark.parametrize("name", OUR_POCA)
+def test_our_poca_self_play_configs_train(name: str, tmp_path: Path) -> None:
+    from mlagents_sim.envs.soccer import SoccerTwos
+
+    config = yaml.safe_load((ROOT / "config" / "poca" / name).read_text())
+    for section in [config.get("default_settings") or {}, *config["behaviors"].values()]:
+        section.pop("hyperparameters", None)
+        section.pop("self_play", None)
+    config["default_settings"] = {
+        **(config.get("default_settings") or {}),
+        "trainer_type": "poca",
+        "hyperparameters": {"batch_size": 32, "buffer_size": 128, "num_epoch": 1},
+        "network_settings": {"hidden_units": 16, "num_layers": 1},
+        "max_steps": 10**6,
+        "time_horizon": 32,
+        "summary_freq": 10**6,
+        "self_play": {"save_steps": 100, "team_change": 300, "swap_steps": 50},
+    }
+    options = RunOptions.from_dict(config)
+    sim = SoccerTwos(seed=1, num_areas=2) if name == "SoccerTwos.yaml" else None
+    sim = sim or StrikersVsGoalie(seed=1, num_areas=2)
+    params = EnvironmentParametersChannel()
+    env_manager = SimpleEnvManager(InProcessEnv(sim, [params]), params)
+    controller = TrainerController(
+        options, env_manager, tmp_path, TrainingStatus(tmp_path / "status.json"), seed=1
+    )
+    env_manager.reset(controller._env_config())
+    learners = set()
+    for _ in range(800):
+        controller.advance()
+        learners.add(controller.ghost_controller.learning_team)
+    env_manager.close()
+    assert learners == {0, 1}
+    for trainer in controller.trainers.values():
+        assert isinstance(trainer, GhostTrainer)
+        assert trainer.trainer.get_trainer_name() == "poca"
+        assert trainer.step > 128
