@@ -731,7 +731,8 @@ def test_mlagents_learn_with_self_play_writes_models_checkpoints_and_elo(
         "PYTHONPATH", os.pathsep.join(filter(None, [tests_folder, os.environ.get("PYTHONPATH")]))
     )
     executable = build_executable("team_envs:TwoTeamBasic", tmp_path / "build")
-    text = _two_team_learn(tmp_path, executable, _BASIC_CONFIG)
+    # Two environments: the subprocess environment manager installs the swapped policies.
+    text = _two_team_learn(tmp_path, executable, _BASIC_CONFIG, "--num-envs", "2")
     run = tmp_path / "results" / "sp"
     assert sorted(p.name for p in run.iterdir()) == [
         "Basic",
