@@ -103,8 +103,9 @@ class GhostTrainer(Trainer):
         self.current_opponent = -1  # the snapshot the opponents play; -1: the latest policy
         if sp.team_change > settings.max_steps:
             logger.warning(
-                "Behavior %s: self_play.team_change (%d) is above max_steps (%d): the other "
-                "team never learns against what this one learned, if another behavior.",
+                "Behavior %s: self_play.team_change (%d) is above max_steps (%d): the team "
+                "never changes, and in an asymmetric game the other behavior never learns "
+                "against what this one learned.",
                 self.brain_name,
                 sp.team_change,
                 settings.max_steps,
