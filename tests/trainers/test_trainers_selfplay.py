@@ -220,7 +220,6 @@ def test_a_game_is_won_drawn_or_lost_by_the_sign_of_the_last_reward() -> None:
 _REFERENCE_GAMES = """
 import json, sys
 import mlagents.trainers.trainer  # first: the reference's ghost modules import each other
-from mlagents.plugins.trainer_type import register_trainer_plugins
 from mlagents.trainers.ghost.controller import GhostController
 
 class Side:
