@@ -16,10 +16,12 @@ built on first use).
 
 --env and --config run the same comparison on another built-in environment and
 configuration (the behavior name in the file must be the environment's); --only runs one
-of the two trainers.
+of the two trainers; --group-reward takes the summaries' mean group reward (a group
+environment's, such as PushBlock's) instead of their mean reward.
 
-benchmarks/train_ppo.py is this benchmark for PPO, benchmarks/train_sac.py for SAC and
-benchmarks/train_curiosity.py for PPO with curiosity on Pyramids.
+benchmarks/train_ppo.py is this benchmark for PPO, benchmarks/train_sac.py for SAC,
+benchmarks/train_curiosity.py for PPO with curiosity on Pyramids and benchmarks/train_poca.py
+for MA-POCA on PushBlock.
 """
 
 from __future__ import annotations
@@ -73,9 +75,11 @@ def train(
     target: float,
     max_steps: int,
     num_areas: int = 1,
+    group_reward: bool = False,
 ) -> Outcome:
     def reached(summary: Summary) -> bool:
-        return summary.reward is not None and summary.reward >= target
+        value = summary.group_reward if group_reward else summary.reward
+        return value is not None and value >= target
 
     def done(summary: Summary) -> bool:
         return reached(summary) or summary.step >= max_steps
@@ -102,7 +106,11 @@ def train(
 def _describe(outcome: Outcome, max_steps: int) -> str:
     if outcome.steps is None:
         last = outcome.last
-        where = f"last summary {last.step} steps, reward {last.reward}" if last else "no summary"
+        where = "no summary"
+        if last is not None:
+            where = f"last summary {last.step} steps, reward {last.reward}"
+            if last.group_reward is not None:
+                where += f", group reward {last.group_reward}"
         return f"not within {max_steps} steps ({where}); {outcome.wall:.1f} s wall"
     return f"{outcome.steps:7d} steps, {outcome.seconds:7.1f} s ({outcome.wall:.1f} s wall)"
 
@@ -123,6 +131,7 @@ def main(
     parser.add_argument("--config", type=Path, help="default: config/<trainer>/<env>.yaml")
     parser.add_argument("--only", choices=("ours", "reference"), help="run one trainer only")
     parser.add_argument("--num-areas", type=int, default=1, help="areas per executable")
+    parser.add_argument("--group-reward", action="store_true", help="judge the mean group reward")
     parser.set_defaults(**(defaults or {}))
     args = parser.parse_args(argv)
     try:
@@ -159,9 +168,11 @@ def main(
                     args.target,
                     args.max_steps,
                     args.num_areas,
+                    args.group_reward,
                 )
                 outcomes[name].append(outcome)
-    print(f"\n{args.trainer.upper()} on {args.env}, to a mean reward of {args.target:g}:")
+    measure = "mean group reward" if args.group_reward else "mean reward"
+    print(f"\n{args.trainer.upper()} on {args.env}, to a {measure} of {args.target:g}:")
     for name, runs in outcomes.items():
         for seed, outcome in enumerate(runs):
             print(f"  {name:9s} seed {seed}: {_describe(outcome, args.max_steps)}")

@@ -24,17 +24,20 @@ import yaml
 _SUMMARY = re.compile(
     r"Step: (?P<step>\d+)\. Time Elapsed: (?P<time>[\d.]+) s\."
     r"(?: Mean Reward: (?P<reward>-?\d+(?:\.\d+)?(?:e[-+]?\d+)?))?"
+    r"(?:\. Mean Group Reward: (?P<group>-?\d+(?:\.\d+)?(?:e[-+]?\d+)?))?"
 )
 
 
 @dataclass(frozen=True)
 class Summary:
     """One summary line: agent steps, the trainer's seconds since it started, mean reward
-    (None when no episode ended in the period)."""
+    (None when no episode ended in the period) and, in a group environment, mean group
+    reward."""
 
     step: int
     elapsed: float
     reward: float | None
+    group_reward: float | None = None
 
 
 def parse_summary(line: str) -> Summary | None:
@@ -42,9 +45,12 @@ def parse_summary(line: str) -> Summary | None:
     match = _SUMMARY.search(line)
     if match is None:
         return None
-    reward = match["reward"]
+    reward, group = match["reward"], match["group"]
     return Summary(
-        int(match["step"]), float(match["time"]), None if reward is None else float(reward)
+        int(match["step"]),
+        float(match["time"]),
+        None if reward is None else float(reward),
+        None if group is None else float(group),
     )
 
 

@@ -382,10 +382,6 @@ def test_errors_name_the_key_path(config, expected):
     ("config", "expected"),
     [
         (
-            {"behaviors": {"B": {"trainer_type": "poca"}}},
-            "behaviors.B.trainer_type: the MA-POCA trainer ('poca') is not implemented here",
-        ),
-        (
             {"behaviors": {"B": {"network_settings": {"memory": {"memory_size": 128}}}}},
             "behaviors.B.network_settings.memory: recurrent memory (an LSTM) is not implemented",
         ),

@@ -140,12 +140,13 @@ def test_a_batch_larger_than_the_buffer_is_refused_by_both():
     [
         (
             {"trainer_type": "sac", "hyperparameters": {"beta": 0.01}},
-            "behaviors.B.hyperparameters.beta: unknown key; it is a PPO hyperparameter; set "
-            "trainer_type: ppo",
+            "behaviors.B.hyperparameters.beta: unknown key; it is a POCA or PPO hyperparameter; "
+            "set trainer_type: poca or ppo",
         ),
         (
             {"trainer_type": "sac", "hyperparameters": {"num_epoch": 3}},
-            "behaviors.B.hyperparameters.num_epoch: unknown key; it is a PPO hyperparameter",
+            "behaviors.B.hyperparameters.num_epoch: unknown key; it is a POCA or PPO "
+            "hyperparameter",
         ),
         (
             {"hyperparameters": {"buffer_init_steps": 100}},
@@ -163,13 +164,8 @@ def test_a_batch_larger_than_the_buffer_is_refused_by_both():
         (
             {"trainer_type": "sax"},
             "behaviors.B.trainer_type: 'sax' is not a registered trainer type; the known ones "
-            "are: ppo, sac (did you mean sac?; trainers of other packages register through the "
-            "entry-point group mlagents.trainer_type)",
-        ),
-        (
-            {"trainer_type": "poca"},
-            "behaviors.B.trainer_type: the MA-POCA trainer ('poca') is not implemented here; "
-            "use one of: ppo, sac",
+            "are: poca, ppo, sac (did you mean sac?; trainers of other packages register "
+            "through the entry-point group mlagents.trainer_type)",
         ),
         ({"trainer_type": 5}, "behaviors.B.trainer_type: expected a string, got 5 (int)"),
         (

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 BUILT_IN_TRAINER_TYPES = (
     "mlagents.trainers.ppo.trainer:get_type_and_setting",
     "mlagents.trainers.sac.trainer:get_type_and_setting",
+    "mlagents.trainers.poca.trainer:get_type_and_setting",
 )
 
 TrainerTypes = tuple[dict[str, type], dict[str, "type[HyperparamSettings]"]]

@@ -5,6 +5,12 @@ steps) and those that ask for a decision; an agent can be in both (its episode e
 the next one began). The processor pairs each agent's last decision and the action taken
 with what the next step brought, cuts trajectories at episode ends and at the time horizon,
 and records episode rewards and lengths.
+
+For trainers that learn from teammates (their policy's `needs_group_status`), each step of
+a grouped agent also carries what the other members of its group saw and did at that step
+(`GroupmateStatus`), and each trajectory the teammates' observations after its last step.
+A member whose episode ends before its group's is recorded as done at its last step; its
+teammates' later steps no longer list it.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from mlagents.trainers.action_info import ActionInfo, ActionInfoOutputs
 from mlagents.trainers.behavior_id_utils import get_global_agent_id
 from mlagents.trainers.policy.policy import Policy
 from mlagents.trainers.stats import StatsReporter
-from mlagents.trainers.trajectory import AgentExperience, Trajectory
+from mlagents.trainers.trajectory import AgentExperience, GroupmateStatus, Trajectory
 from mlagents_envs.base_env import DecisionSteps, TerminalSteps
 from mlagents_envs.side_channel.stats_side_channel import EnvironmentStats, StatsAggregationMethod
 
@@ -102,6 +108,10 @@ class AgentProcessor:
         self._episode_group_rewards: defaultdict[str, float] = defaultdict(float)
         self._episode_steps: defaultdict[str, int] = defaultdict(int)
         self._trajectory_queues: list[AgentManagerQueue[Trajectory]] = []
+        self._track_groups = bool(policy is not None and policy.needs_group_status)
+        # By group (worker and group id), each member's latest status and observations.
+        self._group_status: defaultdict[str, dict[str, GroupmateStatus]] = defaultdict(dict)
+        self._group_obs: defaultdict[str, dict[str, list[np.ndarray]]] = defaultdict(dict)
 
     @property
     def stats_reporter(self) -> StatsReporter:
@@ -126,28 +136,109 @@ class AgentProcessor:
             self._taken[get_global_agent_id(worker_id, local_id)] = _TakenAction(
                 action.continuous[row], action.discrete[row], outputs
             )
+        ended: list[str] = []
+        if self._track_groups:
+            ended = self._gather_groups(decision_steps, terminal_steps, worker_id)
         # Terminal steps first: an agent in both halves ends its episode, then begins anew.
         for row, local_id in enumerate(terminal_steps.agent_id.tolist()):
-            self._process(terminal_steps, row, get_global_agent_id(worker_id, local_id), True)
+            global_id = get_global_agent_id(worker_id, local_id)
+            self._process(terminal_steps, row, global_id, True, worker_id)
         flat_masks = None
         if decision_steps.action_mask is not None:
             flat_masks = np.concatenate(decision_steps.action_mask, axis=1)
         for row, local_id in enumerate(decision_steps.agent_id.tolist()):
             global_id = get_global_agent_id(worker_id, local_id)
-            self._process(decision_steps, row, global_id, False)
+            self._process(decision_steps, row, global_id, False, worker_id)
             self._last_decision[global_id] = _LastDecision(
                 [o[row] for o in decision_steps.obs],
                 None if flat_masks is None else flat_masks[row],
             )
+        # Members whose episode ended leave their group once every teammate's step of
+        # this environment step has listed them.
+        for global_id in ended:
+            self._leave_group(global_id)
+
+    def _gather_groups(
+        self, decision_steps: DecisionSteps, terminal_steps: TerminalSteps, worker_id: int
+    ) -> list[str]:
+        """Record every grouped agent's status at this step before any trajectory is built
+        (so that all teammates see each other's same step); the ids that ended."""
+        ended = []
+        for row, local_id in enumerate(terminal_steps.agent_id.tolist()):
+            global_id = get_global_agent_id(worker_id, local_id)
+            ended.append(global_id)
+            self._record_member(terminal_steps, row, global_id, worker_id, True)
+        done = set(ended)
+        for row, local_id in enumerate(decision_steps.agent_id.tolist()):
+            global_id = get_global_agent_id(worker_id, local_id)
+            if global_id not in done:  # its new episode's first step: nothing done yet
+                self._record_member(decision_steps, row, global_id, worker_id, False)
+        return ended
+
+    def _record_member(
+        self,
+        steps: DecisionSteps | TerminalSteps,
+        row: int,
+        global_id: str,
+        worker_id: int,
+        done: bool,
+    ) -> None:
+        group_id = int(steps.group_id[row])
+        if group_id == 0:
+            return
+        group = _group_key(worker_id, group_id)
+        self._group_obs[group][global_id] = [o[row] for o in steps.obs]
+        last = self._last_decision.get(global_id)
+        taken = self._taken.get(global_id)
+        if last is not None and taken is not None:
+            self._group_status[group][global_id] = GroupmateStatus(
+                obs=last.obs,
+                continuous_action=taken.continuous,
+                discrete_action=taken.discrete,
+                reward=float(steps.reward[row]),
+                done=done,
+            )
+
+    def _leave_group(self, global_id: str) -> None:
+        for table in (self._group_status, self._group_obs):
+            for group in [g for g, members in table.items() if global_id in members]:
+                members = table[group]
+                del members[global_id]
+                if not members:
+                    del table[group]
+
+    def _teammates(
+        self, global_id: str, group_id: int, worker_id: int
+    ) -> tuple[tuple[GroupmateStatus, ...], list[list[np.ndarray]]]:
+        """The statuses of global_id's teammates at this step and their observations now."""
+        if group_id == 0:
+            return (), []
+        group = _group_key(worker_id, group_id)
+        statuses = self._group_status.get(group, {})
+        observations = self._group_obs.get(group, {})
+        return (
+            tuple(status for agent, status in statuses.items() if agent != global_id),
+            [obs for agent, obs in observations.items() if agent != global_id],
+        )
 
     def _process(
-        self, steps: DecisionSteps | TerminalSteps, row: int, global_id: str, terminal: bool
+        self,
+        steps: DecisionSteps | TerminalSteps,
+        row: int,
+        global_id: str,
+        terminal: bool,
+        worker_id: int,
     ) -> None:
         last = self._last_decision.get(global_id)
         taken = self._taken.get(global_id)
         if last is not None and taken is not None:
             reward = float(steps.reward[row])
             interrupted = bool(steps.interrupted[row]) if terminal else False  # type: ignore[union-attr]
+            group_id = int(steps.group_id[row])
+            mates: tuple[GroupmateStatus, ...] = ()
+            next_group_obs: list[list[np.ndarray]] | None = None
+            if self._track_groups:
+                mates, next_group_obs = self._teammates(global_id, group_id, worker_id)
             experience = AgentExperience(
                 obs=last.obs,
                 reward=reward,
@@ -157,8 +248,9 @@ class AgentProcessor:
                 discrete_action=taken.discrete,
                 action_mask=last.action_mask,
                 outputs=taken.outputs,
-                group_id=int(steps.group_id[row]),
+                group_id=group_id,
                 group_reward=float(steps.group_reward[row]),
+                group_status=mates,
             )
             experiences = self._experiences[global_id]
             experiences.append(experience)
@@ -171,6 +263,7 @@ class AgentProcessor:
                     next_obs=[o[row] for o in steps.obs],
                     agent_id=global_id,
                     behavior_id=self.behavior_id,
+                    next_group_obs=next_group_obs,
                 )
                 for trajectory_queue in self._trajectory_queues:
                     trajectory_queue.put(trajectory)
@@ -203,6 +296,8 @@ class AgentProcessor:
         """Drop every unfinished trajectory (the environment is being reset)."""
         for global_id in list(self._last_decision) + list(self._experiences):
             self._forget(global_id)
+        self._group_status.clear()
+        self._group_obs.clear()
 
     def record_environment_stats(self, env_stats: EnvironmentStats, worker_id: int) -> None:
         """Forward the statistics the environment sent through the stats channel."""
@@ -214,6 +309,11 @@ class AgentProcessor:
                         self._stats_reporter.set_stat(key, value)
                 else:
                     self._stats_reporter.add_stat(key, value, aggregation)
+
+
+def _group_key(worker_id: int, group_id: int) -> str:
+    """A group id unique across workers (each environment numbers its groups anew)."""
+    return f"${worker_id}-{group_id}"
 
 
 class AgentManager(AgentProcessor):

@@ -31,16 +31,28 @@ class BufferKey(enum.Enum):
     INTERRUPTED = "interrupted"  # it ended by max step: bootstrap, it did not truly end
     GROUP_ID = "group_id"
     ADVANTAGES = "advantages"  # the reward signals' advantages, averaged
+    # Teammates at each step (columns of trajectories that carry their group, padded to a
+    # number of teammates: absent ones are all zeros and not GROUPMATE_PRESENT).
+    GROUPMATE_PRESENT = "groupmate_present"  # bool, a teammate is in this slot
+    NEXT_GROUPMATE_PRESENT = "next_groupmate_present"  # the same after the step
+    GROUP_CONTINUOUS_ACTION = "group_continuous_action"
+    GROUP_DISCRETE_ACTION = "group_discrete_action"
+    GROUPMATE_REWARDS = "groupmate_rewards"  # their individual rewards
+    GROUP_DONES = "group_dones"  # their episode ended at the next step
 
 
 class ObservationKeyPrefix(enum.Enum):
     OBSERVATION = "obs"
     NEXT_OBSERVATION = "next_obs"
+    # (rows, teammates, *shape): the teammates' observations at the step and after it.
+    GROUP_OBSERVATION = "group_obs"
+    NEXT_GROUP_OBSERVATION = "next_group_obs"
 
 
 class RewardSignalKeyPrefix(enum.Enum):
     REWARDS = "rewards"
     VALUE_ESTIMATES = "value_estimates"
+    BASELINE_ESTIMATES = "baseline_estimates"  # POCA's counterfactual baselines
     RETURNS = "returns"
     ADVANTAGE = "advantage"
 
@@ -62,6 +74,37 @@ def obs_key(index: int, following: bool = False) -> AgentBufferKey:
         ObservationKeyPrefix.NEXT_OBSERVATION if following else ObservationKeyPrefix.OBSERVATION
     )
     return (prefix, index)
+
+
+def group_obs_key(index: int, following: bool = False) -> AgentBufferKey:
+    """The key of the teammates' index-th observations (following: after the step)."""
+    prefix = (
+        ObservationKeyPrefix.NEXT_GROUP_OBSERVATION
+        if following
+        else ObservationKeyPrefix.GROUP_OBSERVATION
+    )
+    return (prefix, index)
+
+
+#: The columns of a trajectory's teammates (their width is the number of teammates).
+GROUP_KEYS = (
+    BufferKey.GROUPMATE_PRESENT,
+    BufferKey.NEXT_GROUPMATE_PRESENT,
+    BufferKey.GROUP_CONTINUOUS_ACTION,
+    BufferKey.GROUP_DISCRETE_ACTION,
+    BufferKey.GROUPMATE_REWARDS,
+    BufferKey.GROUP_DONES,
+)
+
+
+def is_group_key(key: AgentBufferKey) -> bool:
+    """Whether key is a teammates' column (one slot per teammate after the row axis)."""
+    if isinstance(key, BufferKey):
+        return key in GROUP_KEYS
+    return key[0] in (
+        ObservationKeyPrefix.GROUP_OBSERVATION,
+        ObservationKeyPrefix.NEXT_GROUP_OBSERVATION,
+    )
 
 
 def signal_key(prefix: RewardSignalKeyPrefix, signal: str) -> AgentBufferKey:

@@ -60,7 +60,7 @@ class TrainerConfigError(ValueError):
 # ML-Agents names that this package knows but does not implement: a clearer error than
 # "unknown", since the same file may train upstream. Keyed by the setting's name.
 NOT_IMPLEMENTED: dict[str, dict[str, str]] = {
-    "trainer_type": {"poca": "the MA-POCA trainer"},
+    "trainer_type": {},
 }
 
 

@@ -8,7 +8,24 @@ from typing import NamedTuple
 import numpy as np
 
 from mlagents.trainers.action_info import ActionInfoOutputs
-from mlagents.trainers.buffer import AgentBuffer, AgentBufferKey, BufferKey, obs_key
+from mlagents.trainers.buffer import (
+    AgentBuffer,
+    AgentBufferKey,
+    BufferKey,
+    group_obs_key,
+    obs_key,
+)
+
+
+class GroupmateStatus(NamedTuple):
+    """What a teammate did at the same step: its observations, its action, the reward and
+    whether its episode ended at the next step."""
+
+    obs: list[np.ndarray]
+    continuous_action: np.ndarray
+    discrete_action: np.ndarray
+    reward: float
+    done: bool
 
 
 class AgentExperience(NamedTuple):
@@ -21,7 +38,9 @@ class AgentExperience(NamedTuple):
       named by a `BufferKey` value;
     - reward, group_reward: what the next step brought;
     - done: the episode ended at the next step; interrupted: it ended by max step;
-    - group_id: the agent's group (0 = none).
+    - group_id: the agent's group (0 = none);
+    - group_status: the other members of its group at this step (recorded only for
+      trainers that learn from teammates; empty otherwise).
     """
 
     obs: list[np.ndarray]
@@ -34,13 +53,24 @@ class AgentExperience(NamedTuple):
     outputs: ActionInfoOutputs
     group_id: int
     group_reward: float
+    group_status: tuple[GroupmateStatus, ...] = ()
 
 
 class Trajectory(NamedTuple):
+    """next_group_obs: the observations of the teammates still in the group after the last
+    step (to bootstrap a group critic from); None when teammates were not recorded."""
+
     steps: list[AgentExperience]
     next_obs: list[np.ndarray]
     agent_id: str
     behavior_id: str
+    next_group_obs: list[list[np.ndarray]] | None = None
+
+    @property
+    def all_group_dones_reached(self) -> bool:
+        """Every teammate at the last step ended its episode there too (true without
+        teammates): with done_reached, the group's episode is over."""
+        return bool(self.steps) and all(m.done for m in self.steps[-1].group_status)
 
     @property
     def done_reached(self) -> bool:
@@ -88,5 +118,52 @@ class Trajectory(NamedTuple):
         columns[BufferKey.GROUP_ID] = np.array([s.group_id for s in steps], dtype=np.int32)
         for name in steps[0].outputs:
             columns[BufferKey(name)] = np.stack([np.asarray(s.outputs[name]) for s in steps])
+        if self.next_group_obs is not None:
+            columns.update(self._group_columns())
         buffer.extend(columns)
         return buffer
+
+    def _group_columns(self) -> dict[AgentBufferKey, np.ndarray]:
+        """The teammates of every step, padded with zeros to the most teammates any step
+        (or the observation after the last) had; GROUPMATE_PRESENT tells real from padding.
+        Row t of the next group observations holds the teammates of step t + 1 (after the
+        last step, next_group_obs)."""
+        steps = self.steps
+        following = [s.group_status for s in steps[1:]]
+        next_group = self.next_group_obs or []
+        width = max([len(s.group_status) for s in steps] + [len(next_group)])
+        n = len(steps)
+        first = steps[0]
+        columns: dict[AgentBufferKey, np.ndarray] = {}
+        present = np.zeros((n, width), dtype=bool)
+        next_present = np.zeros((n, width), dtype=bool)
+        dones = np.zeros((n, width), dtype=bool)
+        rewards = np.zeros((n, width), dtype=np.float32)
+        continuous = np.zeros((n, width, *first.continuous_action.shape), dtype=np.float32)
+        discrete = np.zeros((n, width, *first.discrete_action.shape), dtype=np.int32)
+        group_obs = [np.zeros((n, width, *o.shape), dtype=np.float32) for o in first.obs]
+        next_obs = [np.zeros((n, width, *o.shape), dtype=np.float32) for o in first.obs]
+        for t, step in enumerate(steps):
+            for j, mate in enumerate(step.group_status):
+                present[t, j] = True
+                dones[t, j] = mate.done
+                rewards[t, j] = mate.reward
+                continuous[t, j] = mate.continuous_action
+                discrete[t, j] = mate.discrete_action
+                for k, o in enumerate(mate.obs):
+                    group_obs[k][t, j] = o
+            after = [m.obs for m in following[t]] if t < n - 1 else next_group
+            for j, mate_obs in enumerate(after):
+                next_present[t, j] = True
+                for k, o in enumerate(mate_obs):
+                    next_obs[k][t, j] = o
+        columns[BufferKey.GROUPMATE_PRESENT] = present
+        columns[BufferKey.NEXT_GROUPMATE_PRESENT] = next_present
+        columns[BufferKey.GROUP_DONES] = dones
+        columns[BufferKey.GROUPMATE_REWARDS] = rewards
+        columns[BufferKey.GROUP_CONTINUOUS_ACTION] = continuous
+        columns[BufferKey.GROUP_DISCRETE_ACTION] = discrete
+        for k in range(len(first.obs)):
+            columns[group_obs_key(k)] = group_obs[k]
+            columns[group_obs_key(k, following=True)] = next_obs[k]
+        return columns

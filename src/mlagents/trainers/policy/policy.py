@@ -12,6 +12,11 @@ class Policy(ABC):
     """Decides for every agent of one behavior that asked, in one call (one forward pass
     for a neural network)."""
 
+    #: Whether the policy's trainer learns from teammates: the agent processors then record,
+    #: for every step of a grouped agent, what the other members of its group saw and did
+    #: (a cost the trainers that do not need it are spared).
+    needs_group_status: bool = False
+
     def __init__(self, behavior_spec: BehaviorSpec) -> None:
         self.behavior_spec = behavior_spec
 

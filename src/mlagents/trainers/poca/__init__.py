@@ -1,0 +1,1 @@
+"""MA-POCA: multi-agent posthumous credit assignment (cooperative groups)."""
