@@ -1,5 +1,7 @@
-"""ML-Agents' self-play configurations (tests/trainers/upstream_configs/selfplay/): they
-parse with every key as given, and the asymmetric one trains both behaviors in turns."""
+"""ML-Agents' self-play configurations (upstream_configs/poca/SoccerTwos.yaml and
+StrikersVsGoalie.yaml, upstream_configs/selfplay/SoccerTwosCurriculum.yaml): they parse
+with every key as given, and the asymmetric one trains both behaviors in turns; and ours,
+config/poca's self-play files."""
 
 from __future__ import annotations
 
@@ -23,14 +25,20 @@ from mlagents_envs.side_channel.environment_parameters_channel import (
 from mlagents_sim.envs.strikers import StrikersVsGoalie
 from mlagents_sim.in_process import InProcessEnv
 
-CONFIGS = Path(__file__).resolve().parent / "upstream_configs" / "selfplay"
-FILES = sorted(p.name for p in CONFIGS.glob("*.yaml"))
+UPSTREAM = Path(__file__).resolve().parent / "upstream_configs"
+#: Where each upstream self-play file is (the POCA ones are also the POCA tests' data).
+PLACES = {
+    "SoccerTwos.yaml": "poca",
+    "SoccerTwosCurriculum.yaml": "selfplay",
+    "StrikersVsGoalie.yaml": "poca",
+}
+FILES = sorted(PLACES)
 
 
 def upstream(name: str) -> dict[str, Any]:
     """A file's configuration; its POCA behaviors read as PPO while POCA is not registered
     here (the hyperparameters upstream gives POCA are all PPO's)."""
-    config = yaml.safe_load((CONFIGS / name).read_text())
+    config = yaml.safe_load((UPSTREAM / PLACES[name] / name).read_text())
     if "poca" not in register_trainer_plugins()[0]:
         for behavior in config["behaviors"].values():
             behavior["trainer_type"] = "ppo"
@@ -38,7 +46,11 @@ def upstream(name: str) -> dict[str, Any]:
 
 
 def test_the_upstream_self_play_files_are_all_here() -> None:
-    assert FILES == ["SoccerTwos.yaml", "SoccerTwosCurriculum.yaml", "StrikersVsGoalie.yaml"]
+    for name, place in PLACES.items():
+        assert "self_play" in (UPSTREAM / place / name).read_text()
+    assert sorted(p.name for p in (UPSTREAM / "selfplay").glob("*.yaml")) == [
+        "SoccerTwosCurriculum.yaml"
+    ]
 
 
 @pytest.mark.parametrize("name", FILES)
