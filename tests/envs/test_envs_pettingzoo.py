@@ -51,13 +51,13 @@ def test_a_behavior_that_asks_late_joins():
     assert env.agents == [
         "Striker?team=0?agent_id=0",
         "Striker?team=0?agent_id=1",
-        "Goalie?team=0?agent_id=2",
+        "Goalie?team=1?agent_id=2",
     ]
     assert env.possible_agents == env.agents
-    assert observations["Goalie?team=0?agent_id=2"]["observation"].shape == (7,)
-    assert env.action_space("Goalie?team=0?agent_id=2") == spaces.Discrete(3)
-    assert env.observation_spaces["Goalie?team=0?agent_id=2"] is env.observation_space(
-        "Goalie?team=0?agent_id=2"
+    assert observations["Goalie?team=1?agent_id=2"]["observation"].shape == (7,)
+    assert env.action_space("Goalie?team=1?agent_id=2") == spaces.Discrete(3)
+    assert env.observation_spaces["Goalie?team=1?agent_id=2"] is env.observation_space(
+        "Goalie?team=1?agent_id=2"
     )
     env.close()
 
@@ -67,7 +67,7 @@ def test_rewards_match_the_base_env():
     and an agent that does not ask at a step gets its last observation and no reward."""
     striker = linear_policy(ActionSpec.create_discrete((5,)), 8, seed=1)
     goalie = linear_policy(ActionSpec.create_discrete((3,)), 7, seed=2)
-    policies = {"Striker?team=0": striker, "Goalie?team=0": goalie}
+    policies = {"Striker?team=0": striker, "Goalie?team=1": goalie}
 
     raw = sim_env("StrikersVsGoalie", seed=3)
     raw.reset()
@@ -102,7 +102,7 @@ def test_rewards_match_the_base_env():
         observations, rewards, terminations, truncations, infos = env.step(actions)
         for agent, reward in rewards.items():
             earned[agent] += reward
-        goalie = "Goalie?team=0?agent_id=2"
+        goalie = "Goalie?team=1?agent_id=2"
         if goalie in infos and not (terminations[goalie] or truncations[goalie]):
             requested.append(infos[goalie]["decision_requested"])
             if not infos[goalie]["decision_requested"]:
@@ -222,7 +222,7 @@ def test_refuses_bad_actions():
     env.reset()
     everyone = {agent: 0 for agent in env.agents}
     with pytest.raises(UnityGymException, match="not live agents"):
-        env.step({**everyone, "Goalie?team=0?agent_id=9": 0})
+        env.step({**everyone, "Goalie?team=1?agent_id=9": 0})
     with pytest.raises(
         UnityGymException, match=r"No action was given for \['Striker\?team=0\?agent_id=1'\]"
     ):
@@ -235,7 +235,7 @@ def test_refuses_bad_actions():
         env.observation_space("Keeper?agent_id=0")
     # Nothing was stepped: this is the first step, where the goalie joins.
     _, rewards, *_ = env.step(everyone)
-    assert set(rewards) == {*everyone, "Goalie?team=0?agent_id=2"}
+    assert set(rewards) == {*everyone, "Goalie?team=1?agent_id=2"}
     env.close()
 
 

@@ -176,7 +176,7 @@ def test_recording_an_unknown_behavior_is_refused() -> None:
 def test_the_goalie_records_at_its_own_decision_period(tmp_path: Path) -> None:
     recorder = DemonstrationRecorder(tmp_path, behavior="Goalie")
     with InProcessEnv(make_simulation("StrikersVsGoalie", seed=2), record_demo=recorder) as env:
-        seen = play(env, 60, random_policy(env, seed=3), behavior="Goalie?team=0")
+        seen = play(env, 60, random_policy(env, seed=3), behavior="Goalie?team=1")
     (path,) = recorder.paths
     assert path.name == "Goalie.demo"
     assert_file_holds(path, seen)

@@ -38,7 +38,7 @@ from mlagents_sim.envs.strikers import (
 from mlagents_sim.in_process import InProcessEnv
 from mlagents_sim.side_channels import Sampler
 
-STRIKER, GOALIE = "Striker?team=0", "Goalie?team=0"
+STRIKER, GOALIE = "Striker?team=0", "Goalie?team=1"
 #: Observations of the agents of a behavior to their discrete actions; None acts at random.
 Heuristic = Callable[[np.ndarray], np.ndarray] | None
 # Goalie actions.

@@ -219,7 +219,7 @@ def test_trajectories_match_the_environment(name: str, steps: int, horizon: int,
         assert {s.group_id for s in all_steps} == {1}
         assert sum(s.interrupted for s in all_steps) >= 3
     if expect == "two behaviors":
-        assert set(trajectories) == {"Striker?team=0", "Goalie?team=0"}
+        assert set(trajectories) == {"Striker?team=0", "Goalie?team=1"}
     # Same id done and asking again in one step happened and was handled.
     both = [
         events

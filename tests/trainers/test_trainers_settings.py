@@ -385,10 +385,6 @@ def test_errors_name_the_key_path(config, expected):
             {"behaviors": {"B": {"network_settings": {"memory": {"memory_size": 128}}}}},
             "behaviors.B.network_settings.memory: recurrent memory (an LSTM) is not implemented",
         ),
-        (
-            {"behaviors": {"B": {"self_play": {"window": 10}}}},
-            "behaviors.B.self_play: self-play is not implemented here",
-        ),
     ],
 )
 def test_ml_agents_features_not_implemented_here_are_named(config, expected):
@@ -793,7 +789,8 @@ def test_environment_parameters_go_through_the_env_manager_helper():
                     ]
                 }
             },
-            "environment_parameters.g.curriculum[0].completion_criteria.measure: the Elo",
+            "environment_parameters.g.curriculum[0].completion_criteria.measure: Elo rates "
+            "self-play, but behavior 'B' has no self_play settings",
         ),
         (
             {"g": {"curriculum": [{"name": "a", "value": {"curriculum": []}}]}},

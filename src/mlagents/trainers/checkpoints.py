@@ -102,6 +102,7 @@ def save_checkpoint(
         "auxillary_file_paths": [str(path)],  # ML-Agents' spelling
     }
     record = status.behavior(name)
+    record.update(trainer.training_status())
     record["checkpoints"] = [c for c in record["checkpoints"] if c["steps"] != step] + [entry]
     while len(record["checkpoints"]) > keep_checkpoints:
         old = record["checkpoints"].pop(0)

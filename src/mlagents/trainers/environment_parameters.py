@@ -164,11 +164,12 @@ def _parse_sampler(value: Any, path: str) -> SamplerSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class CompletionCriteriaSettings(Section):
-    """When a lesson is complete: training progress, or the mean episode reward, of a behavior
-    passing threshold, after at least min_lesson_length episodes in the lesson."""
+    """When a lesson is complete: training progress, the mean episode reward, or the self-play
+    ELO rating of a behavior passing threshold, after at least min_lesson_length episodes in
+    the lesson. (ML-Agents documents the Elo measure but its trainer refuses it.)"""
 
     behavior: str = field(metadata=parsed_by(to_brain_name))
-    measure: Literal["progress", "reward"] = "reward"
+    measure: Literal["progress", "reward", "Elo"] = "reward"
     min_lesson_length: int = field(default=0, metadata=in_range(ge=0))
     signal_smoothing: bool = True
     threshold: float = 0.0
@@ -182,20 +183,31 @@ class CompletionCriteriaSettings(Section):
             )
 
     def reached(
-        self, *, progress: float, rewards: Sequence[float], smoothing: float = 0.0
+        self,
+        *,
+        progress: float,
+        rewards: Sequence[float],
+        smoothing: float = 0.0,
+        elo: float | None = None,
     ) -> tuple[bool, float]:
-        """Whether the lesson is complete, and the smoothed reward to pass next time.
+        """Whether the lesson is complete, and the smoothed measure to pass next time.
 
         progress is the behavior's step / max_steps; rewards are its episode rewards since
-        the lesson began; smoothing is the value this returned last time (0.0 at first).
+        the lesson began; smoothing is the value this returned last time (0.0 at first);
+        elo the behavior's current self-play rating (None: it has none).
         """
         if len(rewards) < self.min_lesson_length:
             return False, smoothing
         if self.measure == "progress":
             return progress > self.threshold, smoothing
-        if len(rewards) == 0:
+        if self.measure == "Elo":
+            if elo is None:
+                return False, smoothing
+            measure = elo
+        elif len(rewards) == 0:
             return False, smoothing
-        measure = float(sum(rewards)) / len(rewards)
+        else:
+            measure = float(sum(rewards)) / len(rewards)
         if math.isnan(measure):
             return False, smoothing
         if self.signal_smoothing:
@@ -259,14 +271,22 @@ class CurriculumSettings:
         self.at(lesson).apply(key, channel)
 
     def update(
-        self, lesson: int, *, progress: float, rewards: Sequence[float], smoothing: float = 0.0
+        self,
+        lesson: int,
+        *,
+        progress: float,
+        rewards: Sequence[float],
+        smoothing: float = 0.0,
+        elo: float | None = None,
     ) -> LessonUpdate:
         """Check the completion criteria of lesson with the measures of its behavior
         (`lessons[lesson].completion_criteria.behavior`); move on by at most one lesson."""
         criteria = self.lessons[lesson].completion_criteria
         if lesson >= len(self.lessons) - 1 or criteria is None:
             return LessonUpdate(lesson, smoothing, False, False)
-        done, smoothing = criteria.reached(progress=progress, rewards=rewards, smoothing=smoothing)
+        done, smoothing = criteria.reached(
+            progress=progress, rewards=rewards, smoothing=smoothing, elo=elo
+        )
         if not done:
             return LessonUpdate(lesson, smoothing, False, False)
         return LessonUpdate(lesson + 1, smoothing, True, criteria.require_reset)

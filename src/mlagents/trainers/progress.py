@@ -31,6 +31,7 @@ class _Behavior:
     start_time: float = field(default_factory=time.monotonic)
     step: int = 0
     reward: tuple[float, float] | None = None  # mean, std
+    elo: float | None = None  # self-play's rating of the learning policy
 
 
 class ProgressBar:
@@ -56,12 +57,20 @@ class ProgressBar:
     def add(self, name: str, step: int, max_steps: int) -> None:
         self._behaviors[name] = _Behavior(max_steps=max_steps, start_step=step, step=step)
 
-    def update(self, name: str, step: int, reward: tuple[float, float] | None = None) -> None:
-        """Record name's progress (drawn by the next tick)."""
+    def update(
+        self,
+        name: str,
+        step: int,
+        reward: tuple[float, float] | None = None,
+        elo: float | None = None,
+    ) -> None:
+        """Record name's progress (drawn by the next tick); elo for self-play."""
         behavior = self._behaviors[name]
         behavior.step = step
         if reward is not None:
             behavior.reward = reward
+        if elo is not None:
+            behavior.elo = elo
 
     def tick(self, force: bool = False) -> None:
         """Redraw when the refresh interval has passed (or force)."""
@@ -80,6 +89,8 @@ class ProgressBar:
         rate = (b.step - b.start_step) / elapsed if elapsed > 0 else 0.0
         left = (b.max_steps - b.step) / rate if rate > 0 else math.inf
         reward = f"reward {b.reward[0]:.3f} ± {b.reward[1]:.3f}" if b.reward else "reward -"
+        if b.elo is not None:
+            reward += f", ELO {b.elo:.1f}"
         return (
             f"{name} [{bar}] {fraction:4.0%} {b.step}/{b.max_steps} steps, "
             f"{rate:,.0f} steps/s, {reward}, {_duration(left)} left"

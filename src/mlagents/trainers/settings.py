@@ -263,6 +263,28 @@ class RunOptions(Section):
                 f"{self.env_settings.num_envs} environments need an env_path (--env): the "
                 "Unity Editor is a single environment",
             )
+        self._check_elo_criteria(path)
+
+    def _check_elo_criteria(self, path: str) -> None:
+        """An Elo completion measure reads a self-play rating: its behavior needs self_play."""
+        for key, parameter in (self.environment_parameters or {}).items():
+            if not isinstance(parameter, CurriculumSettings):
+                continue
+            for i, lesson in enumerate(parameter.lessons):
+                criteria = lesson.completion_criteria
+                if criteria is None or criteria.measure != "Elo":
+                    continue
+                if self.settings_for(criteria.behavior).self_play is None:
+                    raise TrainerConfigError(
+                        key_path(
+                            path,
+                            f"environment_parameters.{key}.curriculum[{i}]"
+                            ".completion_criteria.measure",
+                        ),
+                        f"Elo rates self-play, but behavior {criteria.behavior!r} has no "
+                        f"self_play settings; add behaviors.{criteria.behavior}.self_play or "
+                        "measure reward or progress",
+                    )
 
     def settings_for(self, behavior_name: str) -> TrainerSettings:
         """The settings of a behavior, by brain name or behavior id ("3DBall?team=1" gets

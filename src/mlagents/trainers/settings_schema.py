@@ -61,7 +61,6 @@ class TrainerConfigError(ValueError):
 # "unknown", since the same file may train upstream. Keyed by the setting's name.
 NOT_IMPLEMENTED: dict[str, dict[str, str]] = {
     "trainer_type": {},
-    "measure": {"Elo": "the Elo completion measure (it needs self-play)"},
 }
 
 

@@ -153,6 +153,9 @@ class ConsoleWriter(StatsWriter):
             summary = f"Mean Reward: {reward.mean:.3f}. Std of Reward: {reward.std:.3f}."
         else:
             summary = "No episode was completed since last summary."
+        elo = values.get("Self-play/ELO")
+        if elo is not None and elo.num:
+            summary += f" ELO: {elo.mean:.3f}."
         logger.info("%s. Step: %d. Time Elapsed: %.3f s. %s", category, step, elapsed, summary)
 
 

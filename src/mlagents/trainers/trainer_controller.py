@@ -30,6 +30,7 @@ from mlagents.trainers.agent_processor import AgentManager
 from mlagents.trainers.behavior_id_utils import BehaviorIdentifiers
 from mlagents.trainers.checkpoints import TrainingStatus, load_checkpoint, save_checkpoint
 from mlagents.trainers.env_manager import EnvManager
+from mlagents.trainers.ghost.controller import GhostController
 from mlagents.trainers.interruption import StopRequests
 from mlagents.trainers.progress import ProgressBar
 from mlagents.trainers.settings import (
@@ -118,6 +119,8 @@ class TrainerController:
         if self.resume:
             self.lessons.update({k: v for k, v in status.lessons.items() if k in self.lessons})
         self._smoothing: dict[str, float] = dict.fromkeys(self.lessons, 0.0)
+        # Self-play: which team learns, for every ghost-trained behavior of the run.
+        self.ghost_controller = GhostController()
 
     # The loop.
 
@@ -173,6 +176,9 @@ class TrainerController:
                 self._save(trainer)
                 interval = trainer.settings.effective_checkpoint_interval
                 self._next_checkpoint[name] = (trainer.step // interval + 1) * interval
+        if self.ghost_controller.should_reset():
+            # Another team learns from now on: the episodes in progress end.
+            self.env_manager.reset(self._env_config())
         self._update_lessons()
         self._draw_progress()
 
@@ -216,7 +222,14 @@ class TrainerController:
                 name,
             )
         reporter = _RewardRecordingReporter(name)
-        trainer = create_trainer(name, spec, settings, seed=self.seed, stats_reporter=reporter)
+        trainer = create_trainer(
+            name,
+            spec,
+            settings,
+            seed=self.seed,
+            stats_reporter=reporter,
+            ghost_controller=self.ghost_controller,
+        )
         self._load(trainer, settings.init_path)
         if self.inference:
             # Inference acts as the exported model does by default: the most likely action.
@@ -238,6 +251,7 @@ class TrainerController:
     def _load(self, trainer: Trainer, init_path: str | None) -> None:
         name = trainer.brain_name
         if self.resume:
+            trainer.load_training_status(self.status.data.get(name, {}))
             if not load_checkpoint(trainer, self.run_dir):
                 logger.warning("No checkpoint of %s to resume from: it starts anew.", name)
             return
@@ -290,6 +304,7 @@ class TrainerController:
                 # lesson began would keep its early failures in the mean for good.
                 rewards=reporter.since_lesson[-self._reward_window(criteria.behavior) :],
                 smoothing=self._smoothing[key],
+                elo=trainer.current_elo,
             )
             self._smoothing[key] = update.smoothing
             if not update.changed:
@@ -335,7 +350,7 @@ class TrainerController:
             recent = self.reporters[name].recent
             reward = (float(np.mean(recent)), float(np.std(recent))) if recent else None
             step = self._inference_steps[name] if self.inference else trainer.step
-            self.progress.update(name, step, reward)
+            self.progress.update(name, step, reward, elo=trainer.current_elo)
         self.progress.tick(force)
 
 

@@ -8,9 +8,10 @@ so that trainer modules can import these settings.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from mlagents.plugins.trainer_type import register_trainer_plugins
 from mlagents.trainers.network_settings import EncoderType, NetworkSettings
@@ -21,6 +22,7 @@ from mlagents.trainers.settings_schema import (
     deep_merge,
     in_range,
     is_section_value,
+    key_path,
     parsed_by,
     suggest,
     to_str,
@@ -38,11 +40,14 @@ __all__ = [
     "NetworkSettings",
     "RewardSignalSettings",
     "ScheduleType",
+    "SelfPlaySettings",
     "TrainerSettings",
     "TrainerType",
     "hyperparameter_class",
     "merge_default_settings",
 ]
+
+logger = logging.getLogger(__name__)
 
 ScheduleType = Literal["linear", "constant"]
 #: A trainer type's name: a key of the registry (`register_trainer_plugins()`).
@@ -120,11 +125,42 @@ H = TypeVar("H", bound=HyperparamSettings)
 
 
 @dataclass(frozen=True, kw_only=True)
+class SelfPlaySettings(Section):
+    """Self-play (ML-Agents' ghost trainer): the other teams play snapshots of the policy.
+
+    A snapshot is taken every save_steps steps of the learning policy; the window latest
+    ones are kept. Every swap_steps steps of the opponents they change snapshot: the latest
+    policy with probability play_against_latest_model_ratio, else one of the window. The
+    learning team changes every team_change steps (5 x save_steps unless given)."""
+
+    save_steps: int = field(default=20000, metadata=in_range(ge=0))
+    team_change: int = field(default=cast(Any, None), metadata=in_range(ge=0))
+    swap_steps: int = field(default=2000, metadata=in_range(ge=0))
+    # The index of the next snapshot cycles modulo window: it cannot be 0.
+    window: int = field(default=10, metadata=in_range(ge=1))
+    play_against_latest_model_ratio: float = 0.5
+    initial_elo: float = 1200.0
+
+    def __post_init__(self) -> None:
+        if self.team_change is None:
+            object.__setattr__(self, "team_change", 5 * self.save_steps)
+
+    def _check(self, path: str) -> None:
+        # ML-Agents warns and goes on (a ratio above 1 always plays the latest policy, one
+        # below 0 never does): a file that trains there must train here.
+        if not 0.0 <= self.play_against_latest_model_ratio <= 1.0:
+            logger.warning(
+                "%s: %s is not a probability between 0 and 1.",
+                key_path(path, "play_against_latest_model_ratio"),
+                self.play_against_latest_model_ratio,
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainerSettings(Section, Generic[H]):
     """How one behavior is trained. hyperparameters are of trainer_type's class (its
     defaults when not given); a trainer may annotate `TrainerSettings[ItsSettings]`."""
 
-    _NULL_ONLY: ClassVar[Mapping[str, str]] = {"self_play": "self-play"}
     trainer_type: TrainerType = field(
         default=_DEFAULT_TRAINER_TYPE, metadata=parsed_by(_parse_trainer_type)
     )
@@ -144,6 +180,7 @@ class TrainerSettings(Section, Generic[H]):
     time_horizon: int = field(default=64, metadata=in_range(ge=1))
     summary_freq: int = field(default=50000, metadata=in_range(ge=1))
     threaded: bool = False
+    self_play: SelfPlaySettings | None = None
     behavioral_cloning: BehavioralCloningSettings | None = None
 
     def __post_init__(self) -> None:

@@ -16,9 +16,12 @@ from mlagents_sim.simulation import BehaviorDef, Simulation, Transition, behavio
 from mlagents_sim.specs import check_behavior, discrete_actions, vector_observation
 
 STRIKER = "Striker"
-STRIKER_ID = behavior_id(STRIKER)
 GOALIE = "Goalie"
-GOALIE_ID = behavior_id(GOALIE)
+#: The team ids of upstream's scene: the strikers play for team 0, the goalie for team 1
+#: (what self-play's GhostController takes turns between).
+STRIKER_TEAM, GOALIE_TEAM = 0, 1
+STRIKER_ID = behavior_id(STRIKER, STRIKER_TEAM)
+GOALIE_ID = behavior_id(GOALIE, GOALIE_TEAM)
 GOALS_STAT = "StrikersVsGoalie/Goals"
 
 #: The field: columns x = 0..6, rows y = 0..8; the goal is behind row 8.
@@ -178,13 +181,14 @@ class StrikersVsGoalie(Simulation):
     ball only rolls on the inner cells (x = 1..5, y = 1..7) and on the mouth's cells of
     the goal line: the field's rim is the players' room to get around the ball.
 
-    Behaviors, in this order:
+    Behaviors, in this order (under the team ids of upstream's scene, so that they are sent
+    as "Striker?team=0" and "Goalie?team=1"):
 
-    - "Striker": 2 agents per area, a decision every tick, max_step 300. The two strikers
-      of area a form group a + 1.
-    - "Goalie": 1 agent per area, a decision every 2 ticks at odd ticks (decision_period=2,
-      decision_offset=1: it first asks on tick 1, so it is missing from the first output),
-      max_step 300. No group.
+    - "Striker": team 0, 2 agents per area, a decision every tick, max_step 300. The two
+      strikers of area a form group a + 1.
+    - "Goalie": team 1, 1 agent per area, a decision every 2 ticks at odd ticks
+      (decision_period=2, decision_offset=1: it first asks on tick 1, so it is missing from
+      the first output), max_step 300. No group.
 
     Observations (one vector "VectorSensor" each; x offsets divided by 6, y offsets by 8):
 
@@ -237,6 +241,7 @@ class StrikersVsGoalie(Simulation):
                     [vector_observation(8, "VectorSensor")], ActionSpec.create_discrete((5,))
                 ),
                 n_agents=STRIKERS * n,
+                team_id=STRIKER_TEAM,
                 decision_period=1,
                 max_step=MAX_STEP,
                 compressed=(False,),
@@ -247,6 +252,7 @@ class StrikersVsGoalie(Simulation):
                     [vector_observation(7, "VectorSensor")], ActionSpec.create_discrete((3,))
                 ),
                 n_agents=n,
+                team_id=GOALIE_TEAM,
                 decision_period=2,
                 decision_offset=1,
                 max_step=MAX_STEP,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +280,16 @@ class Trainer(ABC):
     def export_model(self, path: Path) -> None:
         """Write the policy as the ONNX model Unity runs."""
         export_policy_model(self.policy.actor, path)
+
+    def training_status(self) -> dict[str, Any]:
+        """What training_status.json keeps of this trainer beside its checkpoints, read back
+        on --resume (self-play keeps its ELO there, as ML-Agents does)."""
+        return {}
+
+    def load_training_status(self, record: Mapping[str, Any]) -> None:  # noqa: B027
+        """Take back what training_status() saved (record: the behavior's entry)."""
+
+    @property
+    def current_elo(self) -> float | None:
+        """The ELO rating of the policy, for trainers that rate it (self-play)."""
+        return None

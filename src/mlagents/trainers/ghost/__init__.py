@@ -1,0 +1,1 @@
+"""Self-play: the ghost trainer, its controller across behaviors, and ELO ratings."""
