@@ -17,9 +17,9 @@ CONFIG_DIR = Path(__file__).resolve().parents[2] / "config" / "sac"
 CONFIGS = sorted(CONFIG_DIR.glob("*.yaml"))
 #: Built-in environments without a SAC config, and why (config/sac/README.md says more).
 LEFT_OUT = {
-    "StrikersVsGoalie": "needs self-play",
+    "StrikersVsGoalie": "self-play: config/ppo and config/poca have it",
     "Pyramids": "sparse reward: needs curiosity or RND",
-    "SoccerTwos": "two teams: needs self-play",
+    "SoccerTwos": "self-play: config/ppo and config/poca have it",
 }
 
 
