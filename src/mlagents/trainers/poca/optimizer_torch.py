@@ -17,13 +17,12 @@ from mlagents.trainers.buffer import (
     BufferKey,
     RewardSignalKeyPrefix,
     group_obs_key,
-    signal_key,
 )
 from mlagents.trainers.optimizer.torch_optimizer import (
     TorchOptimizer,
-    batch_masks,
     batch_observations,
 )
+from mlagents.trainers.ppo.optimizer_torch import clipped_estimate_loss, clipped_surrogate
 from mlagents.trainers.settings import TrainerSettings
 from mlagents.trainers.torch.components.reward_providers.extrinsic_reward_provider import (
     ExtrinsicRewardProvider,
@@ -142,71 +141,32 @@ class POCAOptimizer(TorchOptimizer):
         epsilon, beta = schedules["epsilon"], schedules["beta"]
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
-        actor = self.policy.actor
-        observations = batch_observations(batch, self.n_obs, actor.channels_last)
-        log_probs, entropy = actor.evaluate(
-            observations,
-            batch_masks(batch),
-            torch.as_tensor(batch[BufferKey.CONTINUOUS_ACTION]),
-            torch.as_tensor(batch[BufferKey.DISCRETE_ACTION]),
-        )
-        old_log_probs = torch.cat(
-            [
-                torch.as_tensor(batch[BufferKey.CONTINUOUS_LOG_PROBS]),
-                torch.as_tensor(batch[BufferKey.DISCRETE_LOG_PROBS]),
-            ],
-            dim=1,
-        )
-        log_ratio = log_probs.flat() - old_log_probs
-        ratio = torch.exp(log_ratio)
-        advantage = torch.as_tensor(batch[BufferKey.ADVANTAGES])[:, None]
-        surrogate = torch.min(
-            ratio * advantage, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantage
-        )
-        policy_loss = -surrogate.mean()
-
+        policy = clipped_surrogate(self.policy, batch, self.n_obs, epsilon)
         own = batch_observations(batch, self.n_obs, self.critic.channels_last)
         mates = GroupInputs(batch, self)
         values = self.critic.values(own, mates.observations, mates.present)
         baselines = self.critic.baselines(own, mates.observations, mates.actions, mates.present)
-        value_loss = self._trust_region_loss(
+        value_loss = clipped_estimate_loss(
             batch, values, RewardSignalKeyPrefix.VALUE_ESTIMATES, epsilon
         )
-        baseline_loss = self._trust_region_loss(
+        baseline_loss = clipped_estimate_loss(
             batch, baselines, RewardSignalKeyPrefix.BASELINE_ESTIMATES, epsilon
         )
         # The weights of ML-Agents' POCA: the baseline counts half as much as the value.
-        loss = policy_loss + 0.5 * (value_loss + 0.5 * baseline_loss) - beta * entropy.mean()
+        loss = policy.loss + 0.5 * (value_loss + 0.5 * baseline_loss) - beta * policy.entropy.mean()
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
         return {
-            "Losses/Policy Loss": abs(float(policy_loss.detach())),
+            "Losses/Policy Loss": abs(float(policy.loss.detach())),
             "Losses/Value Loss": float(value_loss.detach()),
             "Losses/Baseline Loss": float(baseline_loss.detach()),
-            "Policy/Entropy": float(entropy.mean().detach()),
+            "Policy/Entropy": float(policy.entropy.mean().detach()),
+            **policy.statistics(epsilon),
             "Policy/Learning Rate": learning_rate,
             "Policy/Epsilon": epsilon,
             "Policy/Beta": beta,
         }
-
-    @staticmethod
-    def _trust_region_loss(
-        batch: Batch,
-        estimates: dict[str, torch.Tensor],
-        old_prefix: RewardSignalKeyPrefix,
-        epsilon: float,
-    ) -> torch.Tensor:
-        """Squared error to the returns, the estimate kept within epsilon of the one made
-        when the experience was collected (the worse of clipped and unclipped), averaged
-        over the signals."""
-        losses = []
-        for name, estimate in estimates.items():
-            old = torch.as_tensor(batch[signal_key(old_prefix, name)])
-            returns = torch.as_tensor(batch[signal_key(RewardSignalKeyPrefix.RETURNS, name)])
-            clipped = old + torch.clamp(estimate - old, -epsilon, epsilon)
-            losses.append(torch.max((estimate - returns) ** 2, (clipped - returns) ** 2).mean())
-        return torch.stack(losses).mean()
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "adam": self.optimizer.state_dict()}

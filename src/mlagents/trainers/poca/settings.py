@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from mlagents.trainers.settings_schema import TrainerConfigError, in_range, key_path
-from mlagents.trainers.trainer_settings import HyperparamSettings, ScheduleType
+from mlagents.trainers.ppo.settings import ClippedPolicySettings
 
 __all__ = ["POCASettings"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class POCASettings(HyperparamSettings):
+class POCASettings(ClippedPolicySettings):
     """PPO's hyperparameters (ML-Agents 0.28 makes POCA's the same class) without
     shared_critic: POCA's critic judges the group, it cannot share the actor's body.
     beta_schedule and epsilon_schedule follow learning_rate_schedule when not given."""
-
-    beta: float = field(default=5.0e-3, metadata=in_range(ge=0))
-    epsilon: float = field(default=0.2, metadata=in_range(gt=0))
-    lambd: float = field(default=0.95, metadata=in_range(ge=0, le=1))
-    num_epoch: int = field(default=3, metadata=in_range(ge=1))
-    learning_rate_schedule: ScheduleType = "linear"
-    beta_schedule: ScheduleType = "linear"
-    epsilon_schedule: ScheduleType = "linear"
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> POCASettings:
-        if isinstance(d, Mapping):
-            lr = d.get("learning_rate_schedule", "linear")
-            d = {"beta_schedule": lr, "epsilon_schedule": lr, **d}
-        return super().from_dict(d, path)
-
-    def _check(self, path: str) -> None:
-        if self.batch_size > self.buffer_size:
-            raise TrainerConfigError(
-                key_path(path, "batch_size"),
-                f"{self.batch_size} is larger than buffer_size {self.buffer_size}: no "
-                "minibatch could be drawn; make buffer_size a multiple of batch_size",
-            )

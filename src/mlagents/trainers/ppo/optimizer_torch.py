@@ -4,6 +4,7 @@ signal, an entropy bonus; Adam over the actor and the critic (or one shared body
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,74 @@ def explained_variance(predicted: np.ndarray, target: np.ndarray) -> float:
     return float("nan") if variance == 0 else 1.0 - float(np.var(target - predicted)) / variance
 
 
+@dataclass
+class ClippedSurrogate:
+    """The policy part of one clipped update: the loss, the entropy of each row, and the
+    probability ratio (with its log) to the policy that acted."""
+
+    loss: torch.Tensor
+    entropy: torch.Tensor
+    ratio: torch.Tensor
+    log_ratio: torch.Tensor
+
+    def statistics(self, epsilon: float) -> dict[str, float]:
+        with torch.no_grad():
+            # The k3 estimator of KL(old || new): unbiased and never negative.
+            approx_kl = ((self.ratio - 1) - self.log_ratio).mean()
+            clip_fraction = ((self.ratio - 1).abs() > epsilon).float().mean()
+        return {
+            "Policy/Approximate KL": float(approx_kl),
+            "Policy/Clip Fraction": float(clip_fraction),
+        }
+
+
+def clipped_surrogate(
+    policy: TorchPolicy, batch: Batch, n_obs: int, epsilon: float
+) -> ClippedSurrogate:
+    """PPO's clipped surrogate on batch[ADVANTAGES]. The ratio and its clip are taken per
+    continuous dimension and per branch, then averaged, as ML-Agents does: one wild
+    dimension is clipped alone."""
+    actor = policy.actor
+    log_probs, entropy = actor.evaluate(
+        batch_observations(batch, n_obs, actor.channels_last),
+        batch_masks(batch),
+        torch.as_tensor(batch[BufferKey.CONTINUOUS_ACTION]),
+        torch.as_tensor(batch[BufferKey.DISCRETE_ACTION]),
+    )
+    old_log_probs = torch.cat(
+        [
+            torch.as_tensor(batch[BufferKey.CONTINUOUS_LOG_PROBS]),
+            torch.as_tensor(batch[BufferKey.DISCRETE_LOG_PROBS]),
+        ],
+        dim=1,
+    )
+    log_ratio = log_probs.flat() - old_log_probs
+    ratio = torch.exp(log_ratio)
+    advantage = torch.as_tensor(batch[BufferKey.ADVANTAGES])[:, None]
+    surrogate = torch.min(
+        ratio * advantage, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantage
+    )
+    return ClippedSurrogate(-surrogate.mean(), entropy, ratio, log_ratio)
+
+
+def clipped_estimate_loss(
+    batch: Batch,
+    estimates: Mapping[str, torch.Tensor],
+    old_prefix: RewardSignalKeyPrefix,
+    epsilon: float,
+) -> torch.Tensor:
+    """Squared error to each signal's returns, the estimate kept within epsilon of the one
+    made when the experience was collected (the worse of clipped and unclipped), averaged
+    over the signals: PPO's value loss, and POCA's baseline loss too."""
+    losses = []
+    for name, estimate in estimates.items():
+        old = torch.as_tensor(batch[signal_key(old_prefix, name)])
+        returns = torch.as_tensor(batch[signal_key(RewardSignalKeyPrefix.RETURNS, name)])
+        clipped = old + torch.clamp(estimate - old, -epsilon, epsilon)
+        losses.append(torch.max((estimate - returns) ** 2, (clipped - returns) ** 2).mean())
+    return torch.stack(losses).mean()
+
+
 class PPOOptimizer(TorchOptimizer):
     def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings) -> None:
         super().__init__(policy, trainer_settings)
@@ -60,53 +129,21 @@ class PPOOptimizer(TorchOptimizer):
         epsilon, beta = schedules["epsilon"], schedules["beta"]
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
-        actor = self.policy.actor
-        observations = batch_observations(batch, self.n_obs, actor.channels_last)
-        log_probs, entropy = actor.evaluate(
-            observations,
-            batch_masks(batch),
-            torch.as_tensor(batch[BufferKey.CONTINUOUS_ACTION]),
-            torch.as_tensor(batch[BufferKey.DISCRETE_ACTION]),
-        )
-        old_log_probs = torch.cat(
-            [
-                torch.as_tensor(batch[BufferKey.CONTINUOUS_LOG_PROBS]),
-                torch.as_tensor(batch[BufferKey.DISCRETE_LOG_PROBS]),
-            ],
-            dim=1,
-        )
-        # The ratio and its clip per continuous dimension and per branch, then averaged,
-        # as ML-Agents does: one wild dimension is clipped alone.
-        log_ratio = log_probs.flat() - old_log_probs
-        ratio = torch.exp(log_ratio)
-        advantage = torch.as_tensor(batch[BufferKey.ADVANTAGES])[:, None]
-        surrogate = torch.min(
-            ratio * advantage, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantage
-        )
-        policy_loss = -surrogate.mean()
+        policy = clipped_surrogate(self.policy, batch, self.n_obs, epsilon)
         critic_observations = batch_observations(batch, self.n_obs, self.critic.channels_last)
         values = self.critic(critic_observations)
-        value_losses = []
-        for name, value in values.items():
-            old = torch.as_tensor(batch[signal_key(RewardSignalKeyPrefix.VALUE_ESTIMATES, name)])
-            returns = torch.as_tensor(batch[signal_key(RewardSignalKeyPrefix.RETURNS, name)])
-            clipped = old + torch.clamp(value - old, -epsilon, epsilon)
-            value_losses.append(torch.max((value - returns) ** 2, (clipped - returns) ** 2).mean())
-        value_loss = torch.stack(value_losses).mean()
-        loss = policy_loss + 0.5 * value_loss - beta * entropy.mean()
+        value_loss = clipped_estimate_loss(
+            batch, values, RewardSignalKeyPrefix.VALUE_ESTIMATES, epsilon
+        )
+        loss = policy.loss + 0.5 * value_loss - beta * policy.entropy.mean()
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
-        with torch.no_grad():
-            # The k3 estimator of KL(old || new): unbiased and never negative.
-            approx_kl = ((ratio - 1) - log_ratio).mean()
-            clip_fraction = ((ratio - 1).abs() > epsilon).float().mean()
         return {
-            "Losses/Policy Loss": float(policy_loss.detach()),
+            "Losses/Policy Loss": float(policy.loss.detach()),
             "Losses/Value Loss": float(value_loss.detach()),
-            "Policy/Entropy": float(entropy.mean().detach()),
-            "Policy/Approximate KL": float(approx_kl),
-            "Policy/Clip Fraction": float(clip_fraction),
+            "Policy/Entropy": float(policy.entropy.mean().detach()),
+            **policy.statistics(epsilon),
             "Policy/Learning Rate": learning_rate,
             "Policy/Epsilon": epsilon,
             "Policy/Beta": beta,
