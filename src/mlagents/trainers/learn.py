@@ -23,6 +23,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from signal import Signals
 from typing import Any, NoReturn
 
 from mlagents.trainers.progress import ProgressBar, ProgressLogHandler
@@ -190,9 +191,7 @@ def prepare_run_dir(options: RunOptions) -> Path:
     return run_dir
 
 
-def run_training(
-    options: RunOptions, progress: ProgressBar | None = None
-) -> signal.Signals | None:
+def run_training(options: RunOptions, progress: ProgressBar | None = None) -> Signals | None:
     """Train as options say (the resolved configuration is written to the run folder);
     progress: where the live progress line goes (none: no progress line). Returns the
     signal that stopped the run early (SIGINT or SIGTERM), if one did."""
