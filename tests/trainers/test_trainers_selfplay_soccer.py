@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import torch
 
-from mlagents.plugins.trainer_type import register_trainer_plugins
 from mlagents.trainers.checkpoints import TrainingStatus
 from mlagents.trainers.ghost.trainer import GhostTrainer
 from mlagents.trainers.settings import RunOptions
@@ -105,12 +104,14 @@ SEEN = {
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("one_torch_thread")
-@pytest.mark.parametrize("trainer_type", ["ppo", "poca"])
+# PPO only: with trainer_type "poca" this test passes too (SEEN, measured when POCA and
+# self-play were merged) but takes 2.2 minutes where PPO takes 0.8, too long for the suite;
+# test_trainers_selfplay_configs.py trains POCA with self-play on a small budget. After
+# changing the ghost trainer or POCA, run it with "poca" added here.
+@pytest.mark.parametrize("trainer_type", ["ppo"])
 def test_self_play_raises_elo_steadily_and_beats_the_weak_scripted_team(
     tmp_path: Path, trainer_type: str
 ) -> None:
-    if trainer_type not in register_trainer_plugins()[0]:
-        pytest.skip(f"the {trainer_type} trainer is not merged yet")
     config: dict[str, Any] = copy.deepcopy(CONFIG)
     config["behaviors"]["SoccerTwos"]["trainer_type"] = trainer_type
     options = RunOptions.from_dict(config)
