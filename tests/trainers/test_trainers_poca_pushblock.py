@@ -5,9 +5,9 @@ settings from config/poca/PushBlock.yaml and config/ppo/PushBlock.yaml (the same
 with hidden_units 64 for speed, 8 areas in-process, the same budget and seed.
 
 Not asserted, because it does not hold on every seed: POCA ahead of PPO. Measured at this
-budget (mean group reward of the last fifth of the group episodes): seed 0 POCA 1.66, PPO
--0.08; seed 1 POCA 1.25, PPO 0.40; seed 2 POCA -0.09, PPO 0.50. POCA starts slower (at
-300k steps, seeds 1 and 2: POCA -0.43 and -0.45, PPO 0.15 and 0.15)."""
+budget (mean group reward of the last fifth of the group episodes): seed 0 POCA 1.60, PPO
+0.96; seed 1 POCA 1.25, PPO 0.40; seed 2 POCA -0.09, PPO 0.50 (means 0.92 and 0.62). POCA
+starts slower (at 300k steps, seeds 1 and 2: POCA -0.43 and -0.45, PPO 0.15 and 0.15)."""
 
 from __future__ import annotations
 
