@@ -4,7 +4,7 @@ trainer poca, the summaries' "Mean Group Reward").
 
 Both trainers run in turn on the same PushBlock executable (groups of three; 4 areas by
 default), same configuration and seed. A group that delivers all three blocks scores about
-5.9, random moves about -0.5; the default target, 0, is a group that delivers about one
+5.9, random moves about -0.7; the default target, 0, is a group that delivers about one
 block per episode more than random play. --max-steps caps each run (keep it short: the
 machine is shared).
 

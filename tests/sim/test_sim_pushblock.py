@@ -103,9 +103,10 @@ def test_behavior_and_specs():
     assert behavior.decision_period == 1
     assert behavior.max_step == 500
     assert behavior.reward_accumulates is True
-    assert behavior.compressed == (False,)
+    assert behavior.compressed == (False, False)
     assert behavior.spec.observation_specs == [
-        ObservationSpec((15,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "VectorSensor")
+        ObservationSpec((15,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "VectorSensor"),
+        ObservationSpec((294,), (DimensionProperty.NONE,), ObservationType.DEFAULT, "GridSensor"),
     ]
     assert behavior.spec.action_spec == ActionSpec.create_discrete((5,))
     groups = sim.group_ids(NAME)
@@ -141,6 +142,38 @@ def test_episodes_begin_with_a_solvable_layout():
     # Layouts vary: every order of the blocks and every height occurs.
     assert len({tuple(np.argsort(row)) for row in x}) == 6
     assert set(y[:, 0].tolist()) == {1, 2, 3, 4, 5}
+
+
+def grid_view(sim: CooperativePushBlock, row: int) -> np.ndarray:
+    """The grid sensor of one agent as (dy, dx, channel), dy and dx from -3 to 3."""
+    return sim.observe(NAME, np.array([row]))[1].reshape(7, 7, 6)
+
+
+def test_the_grid_sensor_sees_walls_goal_blocks_and_agents_around_the_agent():
+    sim = started(num_areas=2)
+    place(sim, [(1, 5), (3, 6), (6, 1)], [(2, 3), (3, 3), None], area=1)
+    grid = sim.observe(NAME, np.array([3, 4, 5]))[1]
+    assert grid.dtype == np.float32 and grid.shape == (3, 294)
+    assert set(np.unique(grid).tolist()) == {0.0, 1.0}
+    view = grid_view(sim, 3)  # the agent at (1, 5): cell (x, y) is view[y - 5 + 3, x - 1 + 3]
+
+    def seen(channel: int) -> set[Cell]:
+        return {
+            (int(dx) - 3 + 1, int(dy) - 3 + 5) for dy, dx in zip(*np.nonzero(view[..., channel]))
+        }
+
+    inside = {(x, y) for x in range(-2, 5) for y in range(2, 9)}
+    assert seen(0) == {(x, y) for x, y in inside if x < 0 or y > 7}  # off the grid
+    assert seen(1) == {(x, 7) for x in range(0, 5)}  # the goal row
+    assert seen(2) == {(2, 3)}
+    assert seen(3) == {(3, 3), (4, 3), (3, 4), (4, 4)}
+    assert seen(4) == set()  # delivered
+    assert seen(5) == {(3, 6)}  # (6, 1) is out of view
+    # Cells are seen relative to the agent: the same surroundings, the same view.
+    place(sim, [(2, 5), (4, 6), (7, 1)], [(3, 3), (4, 3), None], area=1)
+    np.testing.assert_array_equal(grid_view(sim, 3)[:, :, 2:], view[:, :, 2:])
+    # The other agents see it too, from where they stand.
+    assert grid_view(sim, 4)[5 - 6 + 3, 2 - 4 + 3, 5] == 1
 
 
 def test_reset_restarts_only_the_areas_asked():
