@@ -1,13 +1,7 @@
-"""Cooperative Push Block is learnable on a small budget: MA-POCA and PPO with the group
-reward added to each agent's (the stand-in POCA replaces) both get past the block one agent
-can push alone, towards the bigger ones that take agents pushing together. Both take their
-settings from config/poca/PushBlock.yaml and config/ppo/PushBlock.yaml (the same sizes),
-with hidden_units 64 for speed, 8 areas in-process, the same budget and seed.
-
-Not asserted, because it does not hold on every seed: POCA ahead of PPO. Measured at this
-budget (mean group reward of the last fifth of the group episodes): seed 0 POCA 1.60, PPO
-0.96; seed 1 POCA 1.25, PPO 0.40; seed 2 POCA -0.09, PPO 0.50 (means 0.92 and 0.62). POCA
-starts slower (at 300k steps, seeds 1 and 2: POCA -0.43 and -0.45, PPO 0.15 and 0.15)."""
+"""Cooperative Push Block is learnable on a small budget: PPO (config/ppo/PushBlock.yaml,
+hidden_units 64 for speed, 8 areas in-process) gets clearly past random play within 300,000
+steps. POCA against PPO takes 600,000 steps and more, too long for the suite:
+benchmarks/poca_vs_ppo_pushblock.py measures it (its docstring has the figures)."""
 
 from __future__ import annotations
 
@@ -31,8 +25,8 @@ from tests.trainers.training_testing import run_trainer
 pytestmark = pytest.mark.slow
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
-#: Agent steps of every run (3 agents a group, 8 groups).
-BUDGET = 600_000
+#: Agent steps of the run (3 agents a group, 8 groups).
+BUDGET = 300_000
 AREAS = 8
 SEEDS = (1,)
 
@@ -64,10 +58,9 @@ def late_group_reward(trainer_type: str, seed: int) -> float:
     return float(np.mean(rewards[-len(rewards) // 5 :]))
 
 
-@pytest.mark.parametrize("trainer_type", ["poca", "ppo"])
-def test_poca_and_ppo_get_past_the_block_one_agent_pushes_alone(trainer_type: str) -> None:
-    rewards = [late_group_reward(trainer_type, seed) for seed in SEEDS]
+def test_ppo_gets_past_random_play() -> None:
+    rewards = [late_group_reward("ppo", seed) for seed in SEEDS]
     # Random moves score about -0.7 a group episode (the block of side 1 in 3 episodes of
-    # 10), delivering that block every episode and nothing else about 0, the block of side
-    # 2 too about 2. Measured (seed 1): POCA 1.25, PPO 0.40.
-    assert min(rewards) > 0.0, rewards
+    # 10), delivering that block every episode and nothing else about 0. Measured at this
+    # budget: 0.15 on seeds 1 and 2 (before the grid sensor: -0.53).
+    assert min(rewards) > -0.3, rewards
