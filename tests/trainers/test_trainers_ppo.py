@@ -258,3 +258,5 @@ def test_ppo_reports_what_ppo_users_read() -> None:
     assert explained.num > 0 and max(explained.full_dist) <= 1
     for stat in ("Losses/Policy Loss", "Losses/Value Loss", "Policy/Entropy"):
         assert report.get_stats_summaries(stat).num > 0, stat
+    # ML-Agents logs the policy loss's magnitude.
+    assert min(report.get_stats_summaries("Losses/Policy Loss").full_dist) >= 0

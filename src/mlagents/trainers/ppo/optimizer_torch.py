@@ -140,7 +140,8 @@ class PPOOptimizer(TorchOptimizer):
         loss.backward()
         self.optimizer.step()
         return {
-            "Losses/Policy Loss": float(policy.loss.detach()),
+            # Its magnitude, as ML-Agents logs it (the surrogate's sign means little).
+            "Losses/Policy Loss": abs(float(policy.loss.detach())),
             "Losses/Value Loss": float(value_loss.detach()),
             "Policy/Entropy": float(policy.entropy.mean().detach()),
             **policy.statistics(epsilon),
