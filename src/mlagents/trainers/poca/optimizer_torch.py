@@ -5,8 +5,6 @@ towards the lambda returns), an entropy bonus; one Adam over the actor and the c
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import torch
@@ -19,10 +17,9 @@ from mlagents.trainers.buffer import (
     group_obs_key,
 )
 from mlagents.trainers.optimizer.torch_optimizer import (
-    TorchOptimizer,
     batch_observations,
 )
-from mlagents.trainers.ppo.optimizer_torch import clipped_estimate_loss, clipped_surrogate
+from mlagents.trainers.ppo.optimizer_torch import ClippedPolicyOptimizer, clipped_estimate_loss
 from mlagents.trainers.settings import TrainerSettings
 from mlagents.trainers.torch.components.reward_providers.extrinsic_reward_provider import (
     ExtrinsicRewardProvider,
@@ -67,7 +64,7 @@ class GroupInputs:
             self.actions = torch.zeros((n, 0, size))
 
 
-class POCAOptimizer(TorchOptimizer):
+class POCAOptimizer(ClippedPolicyOptimizer):
     critic: POCAValueNetwork  # type: ignore[assignment]
 
     def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings) -> None:
@@ -89,9 +86,7 @@ class POCAOptimizer(TorchOptimizer):
             policy.network_settings,
             spec.action_spec,
         )
-        parameters = [*policy.actor.parameters(), *self.critic.parameters()]
-        hp = trainer_settings.hyperparameters
-        self.optimizer = torch.optim.Adam(parameters, lr=hp.learning_rate, foreach=True)
+        self._start_adam(trainer_settings.hyperparameters.learning_rate)
 
     @torch.no_grad()
     def values_and_baselines(
@@ -136,12 +131,7 @@ class POCAOptimizer(TorchOptimizer):
         values, _, next_values = self.values_and_baselines(buffer, next_obs, [], ended)
         return values, next_values
 
-    def update(self, batch: Batch, **schedules: float) -> dict[str, float]:
-        learning_rate = schedules["learning_rate"]
-        epsilon, beta = schedules["epsilon"], schedules["beta"]
-        for group in self.optimizer.param_groups:
-            group["lr"] = learning_rate
-        policy = clipped_surrogate(self.policy, batch, self.n_obs, epsilon)
+    def critic_loss(self, batch: Batch, epsilon: float) -> tuple[torch.Tensor, dict[str, float]]:
         own = batch_observations(batch, self.n_obs, self.critic.channels_last)
         mates = GroupInputs(batch, self)
         values = self.critic.values(own, mates.observations, mates.present)
@@ -153,25 +143,8 @@ class POCAOptimizer(TorchOptimizer):
             batch, baselines, RewardSignalKeyPrefix.BASELINE_ESTIMATES, epsilon
         )
         # The weights of ML-Agents' POCA: the baseline counts half as much as the value.
-        loss = policy.loss + 0.5 * (value_loss + 0.5 * baseline_loss) - beta * policy.entropy.mean()
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
-        return {
-            "Losses/Policy Loss": abs(float(policy.loss.detach())),
+        stats = {
             "Losses/Value Loss": float(value_loss.detach()),
             "Losses/Baseline Loss": float(baseline_loss.detach()),
-            "Policy/Entropy": float(policy.entropy.mean().detach()),
-            **policy.statistics(epsilon),
-            "Policy/Learning Rate": learning_rate,
-            "Policy/Epsilon": epsilon,
-            "Policy/Beta": beta,
         }
-
-    def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "adam": self.optimizer.state_dict()}
-
-    def load_state_dict(self, state: Mapping[str, Any], networks_only: bool = False) -> None:
-        super().load_state_dict(state, networks_only)
-        if not networks_only:
-            self.optimizer.load_state_dict(state["adam"])
+        return 0.5 * (value_loss + 0.5 * baseline_loss), stats

@@ -102,27 +102,22 @@ def clipped_estimate_loss(
     return torch.stack(losses).mean()
 
 
-class PPOOptimizer(TorchOptimizer):
-    def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings) -> None:
-        super().__init__(policy, trainer_settings)
-        hp = trainer_settings.hyperparameters
-        specs = list(policy.behavior_spec.observation_specs)
-        self.shared_critic = bool(hp.shared_critic)
-        if self.shared_critic:
-            # Value heads on the actor's own body: one encoder and MLP for both.
-            self.critic = ValueNetwork(
-                self.stream_names, specs, policy.network_settings, body=policy.actor.body
-            )
-        else:
-            self.critic = ValueNetwork(self.stream_names, specs, policy.network_settings)
-        parameters = {id(p): p for p in [*policy.actor.parameters(), *self.critic.parameters()]}
-        self.optimizer = torch.optim.Adam(
-            list(parameters.values()), lr=hp.learning_rate, foreach=True
-        )
+class ClippedPolicyOptimizer(TorchOptimizer):
+    """What PPO and MA-POCA share: one Adam over the actor and the critic (kept in
+    checkpoints), stepped on the clipped surrogate plus the critic's loss minus the entropy
+    bonus. Subclasses build self.critic, call _start_adam, and give critic_loss."""
 
-    def update_normalization(self, buffer: AgentBuffer) -> None:
-        if not self.shared_critic:  # a shared body is the policy's, normalized by it
-            super().update_normalization(buffer)
+    optimizer: torch.optim.Adam
+
+    def _start_adam(self, learning_rate: float) -> None:
+        # By identity: a critic sharing the actor's body must not list its weights twice.
+        actor_and_critic = [*self.policy.actor.parameters(), *self.critic.parameters()]
+        parameters = {id(p): p for p in actor_and_critic}
+        self.optimizer = torch.optim.Adam(list(parameters.values()), lr=learning_rate, foreach=True)
+
+    def critic_loss(self, batch: Batch, epsilon: float) -> tuple[torch.Tensor, dict[str, float]]:
+        """The critic's part of the loss (weighted), and its statistics."""
+        raise NotImplementedError
 
     def update(self, batch: Batch, **schedules: float) -> dict[str, float]:
         learning_rate = schedules["learning_rate"]
@@ -130,19 +125,15 @@ class PPOOptimizer(TorchOptimizer):
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
         policy = clipped_surrogate(self.policy, batch, self.n_obs, epsilon)
-        critic_observations = batch_observations(batch, self.n_obs, self.critic.channels_last)
-        values = self.critic(critic_observations)
-        value_loss = clipped_estimate_loss(
-            batch, values, RewardSignalKeyPrefix.VALUE_ESTIMATES, epsilon
-        )
-        loss = policy.loss + 0.5 * value_loss - beta * policy.entropy.mean()
+        critic_loss, critic_stats = self.critic_loss(batch, epsilon)
+        loss = policy.loss + critic_loss - beta * policy.entropy.mean()
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
         return {
             # Its magnitude, as ML-Agents logs it (the surrogate's sign means little).
             "Losses/Policy Loss": abs(float(policy.loss.detach())),
-            "Losses/Value Loss": float(value_loss.detach()),
+            **critic_stats,
             "Policy/Entropy": float(policy.entropy.mean().detach()),
             **policy.statistics(epsilon),
             "Policy/Learning Rate": learning_rate,
@@ -157,3 +148,31 @@ class PPOOptimizer(TorchOptimizer):
         super().load_state_dict(state, networks_only)
         if not networks_only:
             self.optimizer.load_state_dict(state["adam"])
+
+
+class PPOOptimizer(ClippedPolicyOptimizer):
+    def __init__(self, policy: TorchPolicy, trainer_settings: TrainerSettings) -> None:
+        super().__init__(policy, trainer_settings)
+        hp = trainer_settings.hyperparameters
+        specs = list(policy.behavior_spec.observation_specs)
+        self.shared_critic = bool(hp.shared_critic)
+        if self.shared_critic:
+            # Value heads on the actor's own body: one encoder and MLP for both.
+            self.critic = ValueNetwork(
+                self.stream_names, specs, policy.network_settings, body=policy.actor.body
+            )
+        else:
+            self.critic = ValueNetwork(self.stream_names, specs, policy.network_settings)
+        self._start_adam(hp.learning_rate)
+
+    def update_normalization(self, buffer: AgentBuffer) -> None:
+        if not self.shared_critic:  # a shared body is the policy's, normalized by it
+            super().update_normalization(buffer)
+
+    def critic_loss(self, batch: Batch, epsilon: float) -> tuple[torch.Tensor, dict[str, float]]:
+        critic_observations = batch_observations(batch, self.n_obs, self.critic.channels_last)
+        values = self.critic(critic_observations)
+        value_loss = clipped_estimate_loss(
+            batch, values, RewardSignalKeyPrefix.VALUE_ESTIMATES, epsilon
+        )
+        return 0.5 * value_loss, {"Losses/Value Loss": float(value_loss.detach())}
