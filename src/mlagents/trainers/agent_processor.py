@@ -19,7 +19,7 @@ import logging
 import queue
 import sys
 from collections import defaultdict
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -136,7 +136,7 @@ class AgentProcessor:
             self._taken[get_global_agent_id(worker_id, local_id)] = _TakenAction(
                 action.continuous[row], action.discrete[row], outputs
             )
-        ended: list[str] = []
+        ended: list[tuple[str, str]] = []
         if self._track_groups:
             ended = self._gather_groups(decision_steps, terminal_steps, worker_id)
         # Terminal steps first: an agent in both halves ends its episode, then begins anew.
@@ -155,20 +155,23 @@ class AgentProcessor:
             )
         # Members whose episode ended leave their group once every teammate's step of
         # this environment step has listed them.
-        for global_id in ended:
-            self._leave_group(global_id)
+        for global_id, group in ended:
+            self._leave_group(global_id, group)
 
     def _gather_groups(
         self, decision_steps: DecisionSteps, terminal_steps: TerminalSteps, worker_id: int
-    ) -> list[str]:
+    ) -> list[tuple[str, str]]:
         """Record every grouped agent's status at this step before any trajectory is built
-        (so that all teammates see each other's same step); the ids that ended."""
+        (so that all teammates see each other's same step); the grouped agents that ended,
+        with their group."""
         ended = []
+        done = set()
         for row, local_id in enumerate(terminal_steps.agent_id.tolist()):
             global_id = get_global_agent_id(worker_id, local_id)
-            ended.append(global_id)
-            self._record_member(terminal_steps, row, global_id, worker_id, True)
-        done = set(ended)
+            done.add(global_id)
+            group = self._record_member(terminal_steps, row, global_id, worker_id, True)
+            if group is not None:
+                ended.append((global_id, group))
         for row, local_id in enumerate(decision_steps.agent_id.tolist()):
             global_id = get_global_agent_id(worker_id, local_id)
             if global_id not in done:  # its new episode's first step: nothing done yet
@@ -182,10 +185,11 @@ class AgentProcessor:
         global_id: str,
         worker_id: int,
         done: bool,
-    ) -> None:
+    ) -> str | None:
+        """Record the member's status in its group; the group's key (None: no group)."""
         group_id = int(steps.group_id[row])
         if group_id == 0:
-            return
+            return None
         group = _group_key(worker_id, group_id)
         self._group_obs[group][global_id] = [o[row] for o in steps.obs]
         last = self._last_decision.get(global_id)
@@ -198,12 +202,13 @@ class AgentProcessor:
                 reward=float(steps.reward[row]),
                 done=done,
             )
+        return group
 
-    def _leave_group(self, global_id: str) -> None:
+    def _leave_group(self, global_id: str, group: str) -> None:
         for table in (self._group_status, self._group_obs):
-            for group in [g for g, members in table.items() if global_id in members]:
-                members = table[group]
-                del members[global_id]
+            members: dict[str, Any] | None = table.get(group)
+            if members is not None:
+                members.pop(global_id, None)
                 if not members:
                     del table[group]
 
