@@ -23,7 +23,7 @@ from mlagents.trainers.buffer import (
 )
 from mlagents.trainers.poca.optimizer_torch import POCAOptimizer
 from mlagents.trainers.poca.settings import POCASettings
-from mlagents.trainers.ppo.trainer import FINAL_BETA, FINAL_EPSILON
+from mlagents.trainers.ppo.trainer import clip_schedules
 from mlagents.trainers.torch_policy import TorchPolicy
 from mlagents.trainers.trainer.on_policy_trainer import OnPolicyTrainer
 from mlagents.trainers.trajectory import Trajectory
@@ -84,12 +84,7 @@ class POCATrainer(OnPolicyTrainer):
         return POCAOptimizer(self.policy, self.settings)
 
     def schedules(self) -> dict[str, float]:
-        hp = self.hyperparameters
-        return {
-            **super().schedules(),
-            "beta": self.scheduled(hp.beta, hp.beta_schedule, FINAL_BETA),
-            "epsilon": self.scheduled(hp.epsilon, hp.epsilon_schedule, FINAL_EPSILON),
-        }
+        return {**super().schedules(), **clip_schedules(self, self.hyperparameters)}
 
     @timed
     def _process_trajectory(self, trajectory: Trajectory) -> None:
@@ -146,9 +141,10 @@ class POCATrainer(OnPolicyTrainer):
         narrower side's teammate columns are padded to the wider's."""
         update = self.update_buffer
         if len(update):
-            width = max(group_width(columns), group_width(dict(update.items())))
-            if group_width(dict(update.items())) < width:
-                for key, column in padded_group_columns(dict(update.items()), width).items():
+            present = dict(update.items())
+            width = max(group_width(columns), group_width(present))
+            if group_width(present) < width:
+                for key, column in padded_group_columns(present, width).items():
                     if is_group_key(key):
                         update.add_column(key, column)
             columns = padded_group_columns(columns, width)

@@ -7,16 +7,24 @@ import numpy as np
 
 from mlagents.trainers.buffer import RewardSignalKeyPrefix, signal_key
 from mlagents.trainers.ppo.optimizer_torch import PPOOptimizer, explained_variance
-from mlagents.trainers.ppo.settings import PPOSettings
+from mlagents.trainers.ppo.settings import ClippedPolicySettings, PPOSettings
 from mlagents.trainers.torch_policy import TorchPolicy
 from mlagents.trainers.trainer.on_policy_trainer import OnPolicyTrainer, discounted_gae
 from mlagents_envs.base_env import BehaviorSpec
 
-__all__ = ["PPOTrainer", "discounted_gae", "get_type_and_setting"]
+__all__ = ["PPOTrainer", "clip_schedules", "discounted_gae", "get_type_and_setting"]
 
 # Where linear schedules of beta and epsilon end, as in ML-Agents.
 FINAL_BETA = 1e-5
 FINAL_EPSILON = 0.1
+
+
+def clip_schedules(trainer: OnPolicyTrainer, hp: ClippedPolicySettings) -> dict[str, float]:
+    """beta and epsilon at the trainer's step (PPO's and MA-POCA's schedules)."""
+    return {
+        "beta": trainer.scheduled(hp.beta, hp.beta_schedule, FINAL_BETA),
+        "epsilon": trainer.scheduled(hp.epsilon, hp.epsilon_schedule, FINAL_EPSILON),
+    }
 
 
 class PPOTrainer(OnPolicyTrainer):
@@ -35,12 +43,7 @@ class PPOTrainer(OnPolicyTrainer):
         return PPOOptimizer(self.policy, self.settings)
 
     def schedules(self) -> dict[str, float]:
-        hp = self.hyperparameters
-        return {
-            **super().schedules(),
-            "beta": self.scheduled(hp.beta, hp.beta_schedule, FINAL_BETA),
-            "epsilon": self.scheduled(hp.epsilon, hp.epsilon_schedule, FINAL_EPSILON),
-        }
+        return {**super().schedules(), **clip_schedules(self, self.hyperparameters)}
 
     def _update_policy(self) -> bool:
         buffer = self.update_buffer
